@@ -1,0 +1,79 @@
+/**
+ * Tiny benchmark kit: cases run interleaved (order rotated every round) in one process, and each
+ * case reports the median time per operation over the rounds, plus its ratio to a baseline case.
+ * The machine is small and noisy: compare ratios within one run, never absolute figures across runs.
+ */
+import { performance } from 'node:perf_hooks';
+
+export type BenchFn = () => unknown;
+
+export interface CompareOptions {
+  /** Operations per case per round. */
+  iterations?: number;
+  /** Rounds; the median of these is reported. */
+  rounds?: number;
+  /** Await every call (for async bodies). */
+  async?: boolean;
+  /** Name of the case the ratios are relative to (default: the first). */
+  baseline?: string;
+}
+
+export interface CaseResult {
+  name: string;
+  medianNsPerOp: number;
+  ratio: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function timeCase(fn: BenchFn, iterations: number, isAsync: boolean): Promise<number> {
+  const start = performance.now();
+  if (isAsync) {
+    for (let i = 0; i < iterations; i++) await fn();
+  } else {
+    for (let i = 0; i < iterations; i++) fn();
+  }
+  return ((performance.now() - start) * 1e6) / iterations;
+}
+
+/** Runs the cases interleaved and prints a markdown table; returns the medians. */
+export async function compare(
+  title: string,
+  cases: Record<string, BenchFn>,
+  options: CompareOptions = {},
+): Promise<CaseResult[]> {
+  const iterations = options.iterations ?? 50_000;
+  const rounds = options.rounds ?? 9;
+  const names = Object.keys(cases);
+  const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+  // Warm-up: let the JIT settle on every case before measuring.
+  for (const n of names) await timeCase(cases[n]!, Math.min(iterations, 10_000), !!options.async);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(k + r) % names.length]!;
+      samples.get(n)!.push(await timeCase(cases[n]!, iterations, !!options.async));
+    }
+  }
+  const base = median(samples.get(options.baseline ?? names[0]!)!);
+  const results = names.map((name) => {
+    const m = median(samples.get(name)!);
+    return { name, medianNsPerOp: m, ratio: m / base };
+  });
+  printTable(title, results, `${rounds} rounds × ${iterations} ops, ratio vs "${options.baseline ?? names[0]}"`);
+  return results;
+}
+
+/** Prints results as a markdown table (the format bench/RESULTS.md keeps). */
+export function printTable(title: string, results: CaseResult[], note: string): void {
+  const lines = [`### ${title}`, '', `_${note}_`, '', '| case | median ns/op | ratio |', '|---|---:|---:|'];
+  for (const r of results) lines.push(`| ${r.name} | ${r.medianNsPerOp.toFixed(1)} | ${r.ratio.toFixed(2)} |`);
+  console.log(lines.join('\n') + '\n');
+}
+
+export function header(): string {
+  return `node ${process.version}, ${process.platform}/${process.arch}`;
+}

@@ -1,0 +1,5 @@
+/**
+ * HTTP server and client instrumentation.
+ * @module
+ */
+export {};

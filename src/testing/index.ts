@@ -1,0 +1,5 @@
+/**
+ * Helpers for users' own tests.
+ * @module
+ */
+export {};
