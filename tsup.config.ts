@@ -18,5 +18,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  shims: false,
+  shims: true,
 });
