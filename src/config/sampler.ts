@@ -1,0 +1,42 @@
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
+import { warnOnce } from '../internal/diag.js';
+import type { SamplerName } from './options.js';
+
+/**
+ * The sampler for a name of the specification (with its ratio argument), a bare ratio
+ * (parent-based, so a trace is kept or dropped whole across services), or a `Sampler` as is.
+ */
+export function createSampler(choice: SamplerName | number | Sampler | undefined, ratioArg = 1): Sampler {
+  if (choice !== undefined && typeof choice === 'object') return choice;
+  if (typeof choice === 'number') {
+    if (!(choice >= 0 && choice <= 1)) {
+      warnOnce('config:sampler', `sampler ratio ${choice} is outside [0, 1]; sampling everything (parentbased_always_on).`);
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    }
+    return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(choice) });
+  }
+  switch (choice) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratioArg);
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratioArg) });
+    case undefined:
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    default:
+      warnOnce('config:sampler', `unknown sampler ${JSON.stringify(choice)}; using parentbased_always_on.`);
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
