@@ -1,5 +1,7 @@
 import type { Attributes, DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
 import type { Sampler, SpanExporter, SpanLimits } from '@opentelemetry/sdk-trace-base';
+import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
+import type { RedactOptions } from '../span/redact.js';
 
 /** Names of the built-in exporters, as in `OTEL_TRACES_EXPORTER`. */
 export type ExporterName = 'console' | 'otlp' | 'none';
@@ -37,16 +39,6 @@ export interface BatchOptions {
   scheduledDelayMillis?: number;
   /** Time one export may take in milliseconds (default 30 000). */
   exportTimeoutMillis?: number;
-}
-
-/** Attribute redaction settings: which attribute keys and values are replaced before export. */
-export interface RedactOptions {
-  /** Extra attribute keys to redact: exact names (case-insensitive) or patterns. */
-  keys?: Array<string | RegExp>;
-  /** Extra patterns matched against string values (e.g. an internal account-number format). */
-  patterns?: RegExp[];
-  /** Text recorded instead of a redacted value (default `[REDACTED]`). */
-  replacement?: string;
 }
 
 /** Development aids. */
@@ -98,5 +90,5 @@ export interface TracelightOptions {
 /** Instrumentations that `init()` can enable for the whole process. */
 export interface InstrumentationsOptions {
   /** Incoming and outgoing HTTP (`http`, `https`, `fetch`); `true` or the options of `tracelight/http`. */
-  http?: boolean | Record<string, unknown>;
+  http?: boolean | HttpInstrumentationOptions;
 }

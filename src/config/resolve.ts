@@ -8,9 +8,9 @@ import type {
   ExporterName,
   InstrumentationsOptions,
   OtlpOptions,
-  RedactOptions,
   TracelightOptions,
 } from './options.js';
+import type { RedactOptions } from '../span/redact.js';
 
 /** Span limits with every field set (the specification's defaults where nothing was said). */
 export interface ResolvedSpanLimits {

@@ -1,5 +1,9 @@
 /**
- * Helpers for users' own tests.
+ * Helpers for tests of code traced with tracelight: spans kept in memory, and views of them easy
+ * to assert on. Test-framework agnostic (vitest, jest, `node:test`).
  * @module
  */
-export {};
+export { setupTestTracing } from './setup-test-tracing.js';
+export { toPlainSpan, buildTree } from './plain-span.js';
+export type { TestTracing, TestTracingOptions } from './setup-test-tracing.js';
+export type { PlainSpan, SpanTree } from './plain-span.js';

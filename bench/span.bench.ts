@@ -1,0 +1,206 @@
+/**
+ * withSpan vs the official SDK's startActiveSpan, both feeding the official BatchSpanProcessor
+ * with an exporter that discards, plus two floors: AsyncLocalStorage.run alone and a direct call.
+ *
+ * Every (configuration, round) runs in a FRESH child process (this file re-spawns itself with the
+ * configuration name as argument and reads ns/op as JSON from stdout), rounds interleaved across
+ * configurations, so JIT state and heap of one configuration never leak into another. Both sides
+ * use the official AsyncLocalStorageContextManager for now (the lead re-runs with ours).
+ *
+ * Usage: npm run bench -- span   (env SPAN_BENCH_ROUNDS, SPAN_BENCH_SYNC_OPS, SPAN_BENCH_ASYNC_OPS,
+ * SPAN_BENCH_ONLY=<substring of configuration names>)
+ */
+import { spawnSync } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { context, ROOT_CONTEXT, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import { header, printTable, type CaseResult } from './lib.js';
+import { LightTracerProvider } from '../src/span/tracer-provider.js';
+import { setWithSpanTracer, withSpan } from '../src/span/with-span.js';
+
+class DiscardExporter implements SpanExporter {
+  export(_spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+type Body = () => unknown;
+interface Config {
+  kind: 'sync' | 'async';
+  setup(): Body;
+}
+
+let sink = 0;
+function work(): number {
+  return (sink = (sink + 1) | 0);
+}
+async function asyncWork(): Promise<number> {
+  await null;
+  return work();
+}
+
+function officialTracer(): Tracer {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
+  trace.setGlobalTracerProvider(provider);
+  return provider.getTracer('bench');
+}
+
+function lightProvider(): LightTracerProvider {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  return new LightTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
+}
+
+const configs: Record<string, Config> = {
+  'sync: official startActiveSpan': {
+    kind: 'sync',
+    setup() {
+      const tracer = officialTracer();
+      return () =>
+        tracer.startActiveSpan('op', (span: Span) => {
+          const r = work();
+          span.end();
+          return r;
+        });
+    },
+  },
+  'sync: withSpan (init tracer)': {
+    kind: 'sync',
+    setup() {
+      setWithSpanTracer(lightProvider().getTracer('tracelight'));
+      return () => withSpan('op', work);
+    },
+  },
+  'sync: withSpan (global lookup)': {
+    kind: 'sync',
+    setup() {
+      trace.setGlobalTracerProvider(lightProvider());
+      return () => withSpan('op', work);
+    },
+  },
+  'sync: AsyncLocalStorage.run': {
+    kind: 'sync',
+    setup() {
+      const als = new AsyncLocalStorage<object>();
+      return () => als.run(ROOT_CONTEXT, work);
+    },
+  },
+  'sync: direct call': {
+    kind: 'sync',
+    setup() {
+      return work;
+    },
+  },
+  'async: official startActiveSpan': {
+    kind: 'async',
+    setup() {
+      const tracer = officialTracer();
+      return () =>
+        tracer.startActiveSpan('op', async (span: Span) => {
+          const r = await asyncWork();
+          span.end();
+          return r;
+        });
+    },
+  },
+  'async: withSpan (init tracer)': {
+    kind: 'async',
+    setup() {
+      setWithSpanTracer(lightProvider().getTracer('tracelight'));
+      return () => withSpan('op', asyncWork);
+    },
+  },
+  'async: AsyncLocalStorage.run': {
+    kind: 'async',
+    setup() {
+      const als = new AsyncLocalStorage<object>();
+      return () => als.run(ROOT_CONTEXT, asyncWork);
+    },
+  },
+  'async: direct call': {
+    kind: 'async',
+    setup() {
+      return asyncWork;
+    },
+  },
+};
+
+const SYNC_OPS = Number(process.env.SPAN_BENCH_SYNC_OPS ?? 200_000);
+const ASYNC_OPS = Number(process.env.SPAN_BENCH_ASYNC_OPS ?? 100_000);
+const ROUNDS = Number(process.env.SPAN_BENCH_ROUNDS ?? 7);
+
+async function timeOnce(body: Body, ops: number, isAsync: boolean): Promise<number> {
+  const start = performance.now();
+  if (isAsync) for (let i = 0; i < ops; i++) await body();
+  else for (let i = 0; i < ops; i++) body();
+  return ((performance.now() - start) * 1e6) / ops;
+}
+
+/** Child: warm up, measure one round, print `{"ns": …}`. */
+async function child(name: string): Promise<void> {
+  const config = configs[name];
+  if (!config) throw new Error(`unknown configuration ${name}`);
+  const body = config.setup();
+  const isAsync = config.kind === 'async';
+  const ops = isAsync ? ASYNC_OPS : SYNC_OPS;
+  await timeOnce(body, Math.min(ops, 50_000), isAsync);
+  (globalThis as { gc?: () => void }).gc?.();
+  const ns = await timeOnce(body, ops, isAsync);
+  process.stdout.write(JSON.stringify({ ns }) + '\n');
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function parent(): void {
+  const only = process.env.SPAN_BENCH_ONLY; // e.g. "async:" to run one group
+  const names = Object.keys(configs).filter((n) => only === undefined || n.includes(only));
+  const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + r) % names.length]!;
+      const res = spawnSync(process.execPath, ['--expose-gc', process.argv[1]!, name], { encoding: 'utf8' });
+      const line = res.stdout.trim().split('\n').pop() ?? '';
+      if (res.status !== 0 || !line.startsWith('{')) {
+        console.error(`configuration "${name}" failed:\n${res.stderr}`);
+        process.exitCode = 1;
+        return;
+      }
+      samples.get(name)!.push((JSON.parse(line) as { ns: number }).ns);
+    }
+  }
+  for (const kind of ['sync', 'async'] as const) {
+    const group = names.filter((n) => configs[n]!.kind === kind);
+    if (!group.includes(`${kind}: official startActiveSpan`)) continue;
+    const base = median(samples.get(`${kind}: official startActiveSpan`)!);
+    const results: CaseResult[] = group.map((name) => {
+      const m = median(samples.get(name)!);
+      return { name, medianNsPerOp: m, ratio: m / base };
+    });
+    const ops = kind === 'async' ? ASYNC_OPS : SYNC_OPS;
+    printTable(
+      `withSpan vs official startActiveSpan, ${kind} body (${header()})`,
+      results,
+      `${ROUNDS} rounds × ${ops} ops, one fresh process per configuration and round, interleaved; ` +
+        `ratio vs official; BatchSpanProcessor + discarding exporter; official ALS context manager on both sides`,
+    );
+  }
+}
+
+const arg = process.argv[2];
+if (arg === undefined) parent();
+else await child(arg);

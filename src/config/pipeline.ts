@@ -1,0 +1,157 @@
+import type { TextMapPropagator } from '@opentelemetry/api';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracelightContextManager } from '../context/async-local-storage-context-manager.js';
+import { TracelightBatchSpanProcessor } from '../exporters/batch-span-processor.js';
+import { createOtlpExporter } from '../exporters/otlp.js';
+import { ConsoleWaterfallExporter } from '../exporters/waterfall/console-waterfall-exporter.js';
+import { enableHttpInstrumentation } from '../instrumentations/http/enable.js';
+import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
+import { createPropagator } from '../propagation/composite.js';
+import { createRedactor } from '../span/redact.js';
+import { LightTracerProvider } from '../span/tracer-provider.js';
+import { VERSION } from '../version.js';
+import type { EnvSettings } from './env.js';
+import type { TracelightOptions } from './options.js';
+import type { ResolvedConfig } from './resolve.js';
+import { createSampler } from './sampler.js';
+
+/** Counters that show what tracing did and what it lost; a growing `spansOpen` is a span leak. */
+export interface TracelightStats {
+  /** Sampled spans started. */
+  spansStarted: number;
+  /** Sampled spans ended. */
+  spansEnded: number;
+  /** Sampled spans started and not yet ended. */
+  spansOpen: number;
+  /** Spans the batch exporters (OTLP, custom) delivered. */
+  exported: number;
+  /** Export calls that failed for good (after the exporter's retries). */
+  exportFailures: number;
+  /** Export requests repeated after a retryable failure. */
+  retries: number;
+  /** Spans waiting in the batch queues. */
+  queueDepth: number;
+  /** Spans lost, by reason: batch queue full, export failed, console waterfall buffer full. */
+  dropped: { queueFull: number; exportFailed: number; waterfallOverflow: number };
+}
+
+/** Everything init() registers and later flushes, shuts down and reads counters from. */
+export interface Pipeline {
+  contextManager: TracelightContextManager;
+  propagator: TextMapPropagator;
+  provider: LightTracerProvider;
+  enableInstrumentations(): () => void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+  hasPending(): boolean;
+  stats(): TracelightStats;
+}
+
+const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
+
+/**
+ * Builds the resource, sampler, processors, exporters, propagator and context manager from the
+ * resolved configuration. The one place that wires the rooms of src/ together.
+ */
+export function buildPipeline(options: TracelightOptions, config: ResolvedConfig, env: EnvSettings): Pipeline {
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      'telemetry.distro.name': 'tracelight',
+      'telemetry.distro.version': VERSION,
+      ...config.resourceAttributes,
+    }),
+  );
+
+  const batches: TracelightBatchSpanProcessor[] = [];
+  const waterfalls: ConsoleWaterfallExporter[] = [];
+  const processors: SpanProcessor[] = [];
+  let otlpUrl: string | undefined;
+  for (const choice of config.exporters) {
+    if (choice === 'console') {
+      const exporter = new ConsoleWaterfallExporter({ serviceName: config.serviceName });
+      waterfalls.push(exporter);
+      // The waterfall buffers per trace itself; hand it every span as it ends.
+      processors.push(new SimpleSpanProcessor(exporter));
+      continue;
+    }
+    let exporter: SpanExporter;
+    if (choice === 'otlp') {
+      const otlp = createOtlpExporter({
+        protocol: config.otlp.protocol,
+        tracesEndpoint: config.otlp.endpoint,
+        headers: config.otlp.headers,
+        timeoutMillis: config.otlp.timeoutMillis,
+        compression: config.otlp.compression,
+      });
+      otlpUrl = otlp.url;
+      exporter = otlp;
+    } else {
+      exporter = choice;
+    }
+    const batch = new TracelightBatchSpanProcessor(exporter, config.batch);
+    batches.push(batch);
+    processors.push(batch);
+  }
+
+  const sampler = createSampler(options.sampler ?? env.sampler, env.samplerArg ?? 1);
+  const provider = new LightTracerProvider({
+    resource,
+    sampler,
+    spanLimits: config.spanLimits,
+    spanProcessors: processors,
+    redactor: createRedactor(config.redact),
+    ...(config.debug ? { debug: config.debug } : {}),
+  });
+
+  const propagator =
+    options.propagators !== undefined && !Array.isArray(options.propagators)
+      ? options.propagators
+      : createPropagator(options.propagators ?? env.propagators ?? DEFAULT_PROPAGATORS);
+
+  return {
+    contextManager: new TracelightContextManager(),
+    propagator,
+    provider,
+    enableInstrumentations() {
+      const http = config.instrumentations.http;
+      if (!http) return () => undefined;
+      const httpOptions: HttpInstrumentationOptions = http === true ? {} : { ...http };
+      if (otlpUrl !== undefined && (httpOptions.ignoreOutgoing === undefined || Array.isArray(httpOptions.ignoreOutgoing))) {
+        // Exports already run with tracing suppressed; this also keeps their URL out of traces
+        // if another exporter path forgets to.
+        httpOptions.ignoreOutgoing = [...((httpOptions.ignoreOutgoing as Array<string | RegExp>) ?? []), otlpUrl];
+      }
+      return enableHttpInstrumentation(httpOptions);
+    },
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+    hasPending: () => batches.some((b) => b.stats().queueDepth > 0) || waterfalls.some((w) => w.stats().pendingSpans > 0),
+    stats() {
+      const spans = provider.stats();
+      const out: TracelightStats = {
+        ...spans,
+        exported: 0,
+        exportFailures: 0,
+        retries: 0,
+        queueDepth: 0,
+        dropped: { queueFull: 0, exportFailed: 0, waterfallOverflow: 0 },
+      };
+      for (const b of batches) {
+        const s = b.stats();
+        out.exported += s.exported;
+        out.exportFailures += s.exportFailures;
+        out.retries += s.retries;
+        out.queueDepth += s.queueDepth;
+        out.dropped.queueFull += s.droppedQueueFull;
+        out.dropped.exportFailed += s.droppedExportFailed;
+      }
+      for (const w of waterfalls) {
+        const s = w.stats();
+        out.dropped.waterfallOverflow += s.waterfallDropped;
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { describeError } from '../../internal/safe-call.js';
+import { warnOnce } from '../../internal/diag.js';
+import { truncateToWidth } from './display-width.js';
+import { renderWaterfall } from './render.js';
+import { supportsColor, terminalWidth } from './terminal.js';
+
+/** Options of {@link ConsoleWaterfallExporter}; every one has a sensible default. */
+export interface ConsoleWaterfallExporterOptions {
+  /** Receives each line, without its newline. Default: `process.stdout.write(line + '\n')`. */
+  write?: (line: string) => void;
+  /** Force colour on or off. Default: on for a terminal, off when `NO_COLOR` is set or not a TTY. */
+  color?: boolean;
+  /** Columns per line. Default: the terminal's width, 80 when stdout is not a terminal. */
+  width?: number;
+  /** Service name in each trace's header. Default: the spans' `service.name` resource attribute. */
+  serviceName?: string;
+  /** Attribute keys printed after spans. Default: `DEFAULT_WATERFALL_ATTRIBUTES`. */
+  attributes?: readonly string[];
+  /** How long a trace whose local root has not ended waits before it is printed anyway. Default 10 000 ms. */
+  pendingTimeoutMillis?: number;
+  /** Traces buffered while waiting for their root; spans of further traces are dropped. Default 1000. */
+  maxPendingTraces?: number;
+  /** Spans buffered over all pending traces; further spans are dropped. Default 10 000. */
+  maxPendingSpans?: number;
+}
+
+/** Counters of {@link ConsoleWaterfallExporter}. */
+export interface ConsoleWaterfallStats {
+  /** Spans not printed because the pending buffer was full. */
+  waterfallDropped: number;
+  /** Traces printed so far. */
+  waterfallPrinted: number;
+  /** Traces waiting for their local root span to end. */
+  pendingTraces: number;
+  /** Spans waiting in those traces. */
+  pendingSpans: number;
+}
+
+interface PendingTrace {
+  spans: ReadableSpan[];
+  /** When the first span arrived (ms); the trace is printed at `firstSeen + pendingTimeoutMillis`. */
+  firstSeen: number;
+  dropped: number;
+}
+
+const DEFAULT_PENDING_TIMEOUT_MILLIS = 10_000;
+const DEFAULT_MAX_PENDING_TRACES = 1000;
+const DEFAULT_MAX_PENDING_SPANS = 10_000;
+
+function writeToStdout(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+/**
+ * Prints each trace as a waterfall on the console, for development: one readable block per
+ * request instead of one JSON blob per span.
+ *
+ * Spans arrive one batch at a time and children end before their parent, so spans are kept per
+ * trace and the trace is printed when its local root ends (the span whose parent is absent or in
+ * another process). A trace whose local root never ends (a fire-and-forget task, a lost span)
+ * is printed after `pendingTimeoutMillis`. The buffer is bounded in traces and spans; what does
+ * not fit is counted in {@link ConsoleWaterfallExporter.stats} and noted under the trace.
+ *
+ * Exporting never fails the pipeline: the result is always success, and a failing `write` is
+ * reported once through `diag`. Its timer is unref'ed, so it never keeps the process alive;
+ * `forceFlush()` and `shutdown()` print what is pending.
+ */
+export class ConsoleWaterfallExporter implements SpanExporter {
+  private readonly _write: (line: string) => void;
+  private readonly _options: ConsoleWaterfallExporterOptions;
+  private readonly _timeout: number;
+  private readonly _maxTraces: number;
+  private readonly _maxSpans: number;
+  private readonly _pending = new Map<string, PendingTrace>();
+  private _pendingSpans = 0;
+  private _dropped = 0;
+  private _printed = 0;
+  private _timer: NodeJS.Timeout | undefined;
+  private _shutdown = false;
+
+  constructor(options: ConsoleWaterfallExporterOptions = {}) {
+    this._options = options;
+    this._write = options.write ?? writeToStdout;
+    this._timeout = positive(options.pendingTimeoutMillis, DEFAULT_PENDING_TIMEOUT_MILLIS);
+    this._maxTraces = positive(options.maxPendingTraces, DEFAULT_MAX_PENDING_TRACES);
+    this._maxSpans = positive(options.maxPendingSpans, DEFAULT_MAX_PENDING_SPANS);
+  }
+
+  /** Buffers `spans` and prints every trace whose local root is among them. Always succeeds. */
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    if (!this._shutdown) {
+      try {
+        this._accept(spans);
+      } catch (err) {
+        warnOnce('waterfall-export', `console waterfall failed (${describeError(err)}); spans were not printed.`);
+      }
+    }
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
+
+  /** Prints every pending trace, complete or not. */
+  forceFlush(): Promise<void> {
+    this._printAll();
+    return Promise.resolve();
+  }
+
+  /** Prints every pending trace and stops; later spans are ignored. */
+  shutdown(): Promise<void> {
+    this._printAll();
+    this._shutdown = true;
+    return Promise.resolve();
+  }
+
+  /** Counters: spans dropped because the buffer was full, traces printed, what is pending. */
+  stats(): ConsoleWaterfallStats {
+    return {
+      waterfallDropped: this._dropped,
+      waterfallPrinted: this._printed,
+      pendingTraces: this._pending.size,
+      pendingSpans: this._pendingSpans,
+    };
+  }
+
+  private _accept(spans: readonly ReadableSpan[]): void {
+    let complete: Set<string> | undefined;
+    const now = Date.now();
+    for (const span of spans) {
+      const traceId = span.spanContext().traceId;
+      let entry = this._pending.get(traceId);
+      if (entry === undefined) {
+        if (this._pending.size >= this._maxTraces || this._pendingSpans >= this._maxSpans) {
+          this._dropped++;
+          continue;
+        }
+        entry = { spans: [], firstSeen: now, dropped: 0 };
+        this._pending.set(traceId, entry);
+      }
+      if (this._pendingSpans >= this._maxSpans) {
+        entry.dropped++;
+        this._dropped++;
+      } else {
+        entry.spans.push(span);
+        this._pendingSpans++;
+      }
+      const parent = span.parentSpanContext;
+      if (parent === undefined || parent.isRemote === true) (complete ??= new Set()).add(traceId);
+    }
+    if (complete !== undefined) for (const traceId of complete) this._print(traceId);
+    this._schedule();
+  }
+
+  private _schedule(): void {
+    if (this._timer !== undefined || this._pending.size === 0) return;
+    const oldest = this._pending.values().next().value as PendingTrace;
+    const delay = Math.max(0, oldest.firstSeen + this._timeout - Date.now());
+    this._timer = setTimeout(() => {
+      this._timer = undefined;
+      this._printExpired();
+    }, delay);
+    this._timer.unref();
+  }
+
+  private _printExpired(): void {
+    try {
+      const now = Date.now();
+      // Map order is arrival order, so expired traces come first.
+      for (const [traceId, entry] of this._pending) {
+        if (entry.firstSeen + this._timeout > now) break;
+        this._print(traceId);
+      }
+    } catch (err) {
+      warnOnce('waterfall-export', `console waterfall failed (${describeError(err)}); spans were not printed.`);
+    }
+    this._schedule();
+  }
+
+  private _printAll(): void {
+    if (this._timer !== undefined) {
+      clearTimeout(this._timer);
+      this._timer = undefined;
+    }
+    for (const traceId of [...this._pending.keys()]) this._print(traceId);
+  }
+
+  private _print(traceId: string): void {
+    const entry = this._pending.get(traceId);
+    if (entry === undefined) return;
+    this._pending.delete(traceId);
+    this._pendingSpans -= entry.spans.length;
+    if (entry.spans.length === 0) return;
+    this._printed++;
+    try {
+      const stream = process.stdout;
+      const width = Math.floor(positive(this._options.width, 0)) || terminalWidth(stream);
+      const lines = renderWaterfall(entry.spans, {
+        width,
+        color: this._options.color ?? supportsColor(stream, process.env),
+        serviceName: this._options.serviceName,
+        attributes: this._options.attributes,
+      });
+      if (entry.dropped > 0) {
+        lines.push(truncateToWidth(`… ${entry.dropped} more span(s) of this trace dropped: waterfall buffer full`, width));
+      }
+      lines.push('');
+      for (const line of lines) this._write(line);
+    } catch (err) {
+      warnOnce('waterfall-write', `console waterfall could not print a trace (${describeError(err)}).`);
+    }
+  }
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}

@@ -1,0 +1,121 @@
+import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { readEnv, readLogLevel } from './config/env.js';
+import { installFlushOnExit } from './config/flush-on-exit.js';
+import type { TracelightOptions } from './config/options.js';
+import { buildPipeline } from './config/pipeline.js';
+import type { Pipeline, TracelightStats } from './config/pipeline.js';
+import { resolveConfig } from './config/resolve.js';
+import { errorOnce, warnOnce } from './internal/diag.js';
+import { describeError } from './internal/safe-call.js';
+import { setWithSpanTracer } from './span/with-span.js';
+import { VERSION } from './version.js';
+
+/** What {@link init} returns. */
+export interface TracelightHandle {
+  /** The tracer `withSpan` uses; for code that prefers the OpenTelemetry API directly. */
+  readonly tracer: Tracer;
+  /** Exports every finished span now. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops tracing; idempotent, never rejects. */
+  shutdown(): Promise<void>;
+  /** Counters of spans started, ended, open, exported and dropped. */
+  stats(): TracelightStats;
+}
+
+let current: TracelightHandle | undefined;
+
+/**
+ * Starts tracing, once, at the start of the program: registers tracelight as the global
+ * OpenTelemetry tracer provider, context manager and propagator. `init('checkout-api')` is short
+ * for `init({ serviceName: 'checkout-api' })`. Code options win; the standard `OTEL_*`
+ * variables fill the rest. A second call warns once and returns the first handle. Never throws:
+ * a configuration problem is reported through `diag` and tracing carries on with defaults (or
+ * off, if it cannot start at all).
+ *
+ * @example
+ * ```ts
+ * import { init, withSpan } from 'tracelight';
+ * init('checkout-api');
+ * await withSpan('charge card', async (span) => { ... });
+ * ```
+ */
+export function init(optionsOrServiceName?: string | TracelightOptions): TracelightHandle {
+  if (current) {
+    warnOnce('init:twice', 'init() was called more than once; the first configuration stays in effect.');
+    return current;
+  }
+  const options: TracelightOptions =
+    typeof optionsOrServiceName === 'string' ? { serviceName: optionsOrServiceName } : (optionsOrServiceName ?? {});
+  try {
+    current = start(options);
+  } catch (err) {
+    errorOnce('init:failed', `tracing could not start (${describeError(err)}); the program runs untraced.`);
+    current = noopHandle();
+  }
+  return current;
+}
+
+function start(options: TracelightOptions): TracelightHandle {
+  // The logger goes first, so that what configuration reports is seen. Without OTEL_LOG_LEVEL
+  // or `logLevel` none is installed (the API's default: silent), unless `debug` asks for reports.
+  const logLevel = options.logLevel ?? readLogLevel() ?? (options.debug ? DiagLogLevel.INFO : undefined);
+  if (logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel, suppressOverrideMessage: true });
+  const env = readEnv();
+  const config = resolveConfig(options, env);
+  if (config.disabled) return noopHandle();
+
+  const pipeline: Pipeline = buildPipeline(options, config, env);
+  if (!context.setGlobalContextManager(pipeline.contextManager)) {
+    warnOnce('init:context', 'another context manager is already registered; tracelight uses it, which may lose context across awaits.');
+  }
+  if (!propagation.setGlobalPropagator(pipeline.propagator)) {
+    warnOnce('init:propagator', 'another propagator is already registered; incoming and outgoing trace headers follow it.');
+  }
+  if (!trace.setGlobalTracerProvider(pipeline.provider)) {
+    warnOnce('init:provider', 'another OpenTelemetry tracer provider is already registered; spans go to it, not to tracelight.');
+  }
+  const tracer = pipeline.provider.getTracer('tracelight', VERSION);
+  setWithSpanTracer(tracer);
+  const disableInstrumentations = pipeline.enableInstrumentations();
+
+  let stopped: Promise<void> | undefined;
+  const removeExitHooks = config.flushOnExit
+    ? installFlushOnExit(
+        () => pipeline.forceFlush(),
+        () => pipeline.hasPending(),
+      )
+    : () => undefined;
+
+  return {
+    tracer,
+    forceFlush: () => pipeline.forceFlush().catch(() => undefined),
+    shutdown() {
+      stopped ??= (async () => {
+        removeExitHooks();
+        disableInstrumentations();
+        await pipeline.shutdown().catch(() => undefined);
+      })();
+      return stopped;
+    },
+    stats: () => pipeline.stats(),
+  };
+}
+
+function noopHandle(): TracelightHandle {
+  return {
+    tracer: trace.getTracer('tracelight', VERSION),
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+    stats: () => ({
+      spansStarted: 0,
+      spansEnded: 0,
+      spansOpen: 0,
+      exported: 0,
+      exportFailures: 0,
+      retries: 0,
+      queueDepth: 0,
+      dropped: { queueFull: 0, exportFailed: 0, waterfallOverflow: 0 },
+    }),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Names and limits of the http instrumentation, in one place.
+ * @internal
+ */
+
+/** The instrumentation scope every http span is created under. */
+export const SCOPE_NAME = 'tracelight/http';
+
+/** Written in place of secrets (URL credentials, sensitive query values), as the conventions say. */
+export const REDACTED = 'REDACTED';
+
+/**
+ * Query parameters whose values are replaced by `REDACTED` in `url.full` and `url.query`: the
+ * semantic conventions' list (`AWSAccessKeyId`, `Signature`, `sig`, `X-Goog-Signature`) plus the
+ * names that usually carry credentials. Compared case-insensitively. Pass your own list (for
+ * example `[...DEFAULT_SENSITIVE_QUERY_PARAMS, 'session']`) in `sensitiveQueryParams`.
+ */
+export const DEFAULT_SENSITIVE_QUERY_PARAMS: readonly string[] = Object.freeze([
+  'access_token',
+  'api_key',
+  'apikey',
+  'auth',
+  'awsaccesskeyid',
+  'client_secret',
+  'code',
+  'id_token',
+  'key',
+  'password',
+  'passwd',
+  'pwd',
+  'refresh_token',
+  'secret',
+  'session',
+  'sessionid',
+  'sig',
+  'signature',
+  'token',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'x-amz-signature',
+  'x-goog-credential',
+  'x-goog-signature',
+]);
+
+/**
+ * Headers never recorded, even when named in an allow-list: they carry credentials, and a trace
+ * backend is not the place for them.
+ */
+export const NEVER_CAPTURED_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+  'set-cookie',
+]);
+
+/** The methods the stable HTTP conventions know; any other becomes `_OTHER`. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'TRACE',
+]);
+
+/** `http.request.method` value for a method outside {@link KNOWN_METHODS}. */
+export const OTHER_METHOD = '_OTHER';
+
+/** `error.type` when the instrumentation knows something failed but not what. */
+export const OTHER_ERROR = '_OTHER';
+
+/** Span name used when the method is `_OTHER`, as the conventions say. */
+export const OTHER_METHOD_SPAN_NAME = 'HTTP';
+
+/** Property (a registered symbol, so other modules can read it without importing us) holding the server span on `req`. */
+export const SERVER_SPAN = Symbol.for('tracelight.http.serverSpan');

@@ -1,0 +1,155 @@
+/**
+ * URL pieces for http spans, without `new URL()` on the hot path, and with secrets redacted.
+ * @internal
+ */
+import { REDACTED } from './constants.js';
+
+/** Path and query of a request target; `query` is `undefined` when there is none. */
+export interface Target {
+  path: string;
+  query: string | undefined;
+}
+
+/**
+ * Splits a request target (`/a/b?x=1`, or the absolute form `http://h/a?x=1` that proxies
+ * receive) into path and query. A fragment is dropped (it is never sent, but a client may put it
+ * in the target). Never throws.
+ */
+export function splitTarget(target: string): Target {
+  let start = 0;
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    // Absolute form: skip scheme://authority (which may hold credentials: never recorded).
+    const scheme = target.indexOf('://');
+    if (scheme > 0) {
+      const slash = target.indexOf('/', scheme + 3);
+      const q = target.indexOf('?', scheme + 3);
+      if (slash === -1 || (q !== -1 && q < slash)) {
+        return { path: '/', query: q === -1 ? undefined : cutFragment(target.slice(q + 1)) };
+      }
+      start = slash;
+    }
+  }
+  const hash = target.indexOf('#', start);
+  const end = hash === -1 ? target.length : hash;
+  const q = target.indexOf('?', start);
+  if (q === -1 || q > end) return { path: start === 0 && end === target.length ? target : target.slice(start, end), query: undefined };
+  return { path: target.slice(start, q), query: target.slice(q + 1, end) };
+}
+
+function cutFragment(s: string): string {
+  const hash = s.indexOf('#');
+  return hash === -1 ? s : s.slice(0, hash);
+}
+
+/**
+ * Replaces the values of sensitive query parameters with `REDACTED`. Returns the same string when
+ * nothing matched (no allocation in the common case).
+ */
+export function redactQuery(query: string, sensitive: ReadonlySet<string>): string {
+  if (sensitive.size === 0 || query.length === 0) return query;
+  const parts = query.split('&');
+  let changed = false;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const eq = part.indexOf('=');
+    if (eq > 0 && isSensitive(part.slice(0, eq), sensitive)) {
+      parts[i] = part.slice(0, eq + 1) + REDACTED;
+      changed = true;
+    }
+  }
+  return changed ? parts.join('&') : query;
+}
+
+function isSensitive(rawKey: string, sensitive: ReadonlySet<string>): boolean {
+  let key = rawKey;
+  if (key.includes('%') || key.includes('+')) {
+    try {
+      key = decodeURIComponent(key.replace(/\+/g, ' '));
+    } catch {
+      // Malformed escapes: compare the raw key.
+    }
+  }
+  return sensitive.has(key.toLowerCase());
+}
+
+/**
+ * Makes a full URL safe to record: `user:pass@` becomes `REDACTED:REDACTED@`, sensitive query
+ * values become `REDACTED`. Returns the input when there is nothing to hide.
+ */
+export function redactUrl(url: string, sensitive: ReadonlySet<string>): string {
+  let result = url;
+  const scheme = url.indexOf('://');
+  if (scheme !== -1) {
+    const authorityStart = scheme + 3;
+    let authorityEnd = url.length;
+    for (let i = authorityStart; i < url.length; i++) {
+      const c = url.charCodeAt(i);
+      if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) {
+        authorityEnd = i;
+        break;
+      }
+    }
+    const at = url.lastIndexOf('@', authorityEnd - 1);
+    if (at >= authorityStart) {
+      result = url.slice(0, authorityStart) + REDACTED + ':' + REDACTED + url.slice(at);
+    }
+  }
+  const q = result.indexOf('?');
+  if (q === -1) return result;
+  const hash = result.indexOf('#', q);
+  const query = hash === -1 ? result.slice(q + 1) : result.slice(q + 1, hash);
+  const redacted = redactQuery(query, sensitive);
+  if (redacted === query) return result;
+  return result.slice(0, q + 1) + redacted + (hash === -1 ? '' : result.slice(hash));
+}
+
+/** Host name and port of a `Host` header or URL authority (`h`, `h:8080`, `[::1]:8080`). */
+export interface HostPort {
+  hostname: string;
+  port: number | undefined;
+}
+
+/** Parses `host[:port]`, with bracketed IPv6. The port is `undefined` when absent or invalid. */
+export function parseHostPort(authority: string): HostPort {
+  let hostEnd = authority.length;
+  let portStart = -1;
+  if (authority.charCodeAt(0) === 91 /* [ */) {
+    const close = authority.indexOf(']');
+    if (close !== -1) {
+      hostEnd = close + 1;
+      if (authority.charCodeAt(close + 1) === 58 /* : */) portStart = close + 2;
+    }
+  } else {
+    const colon = authority.lastIndexOf(':');
+    // Two colons without brackets: a bare IPv6 address, no port.
+    if (colon !== -1 && authority.indexOf(':') === colon) {
+      hostEnd = colon;
+      portStart = colon + 1;
+    }
+  }
+  const hostname = hostEnd === authority.length ? authority : authority.slice(0, hostEnd);
+  if (portStart === -1) return { hostname, port: undefined };
+  const port = Number(authority.slice(portStart));
+  return { hostname, port: Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined };
+}
+
+/** Default port of `http`/`https`. */
+export function defaultPort(scheme: string): number {
+  return scheme === 'https' ? 443 : 80;
+}
+
+/**
+ * Splits a URL origin (`http://h:1`, as undici reports it) into scheme, host name and port.
+ * Never throws; unknown pieces come back empty.
+ */
+export function parseOrigin(origin: string): { scheme: string; hostname: string; port: number } {
+  const sep = origin.indexOf('://');
+  const scheme = sep === -1 ? 'http' : origin.slice(0, sep).toLowerCase();
+  let authority = sep === -1 ? origin : origin.slice(sep + 3);
+  const slash = authority.indexOf('/');
+  if (slash !== -1) authority = authority.slice(0, slash);
+  const at = authority.lastIndexOf('@');
+  if (at !== -1) authority = authority.slice(at + 1);
+  const { hostname, port } = parseHostPort(authority);
+  return { scheme, hostname, port: port ?? defaultPort(scheme) };
+}

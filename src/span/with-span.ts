@@ -1,0 +1,203 @@
+import {
+  context as contextApi,
+  INVALID_SPAN_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  type TimeInput,
+  type Tracer,
+} from '@opentelemetry/api';
+import { errorOnce } from '../internal/diag.js';
+import { describeError } from '../internal/safe-call.js';
+import { LightTracer } from './tracer.js';
+
+/** Name of the tracer `withSpan` and `traced` take from the global provider. */
+export const WITH_SPAN_TRACER_NAME = 'tracelight';
+
+/** Options of {@link withSpan} and {@link traced}. */
+export interface WithSpanOptions {
+  /** Start attributes (visible to the sampler). */
+  attributes?: Attributes;
+  /** Default `SpanKind.INTERNAL`. */
+  kind?: SpanKind;
+  links?: Link[];
+  /** Start a new trace, ignoring the active span (and `parent`). */
+  root?: boolean;
+  /** Default now. A `Date`, epoch or `performance.now()` milliseconds, or an `HrTime`. */
+  startTime?: TimeInput;
+  /**
+   * Parent other than the active span: a `Context` (also becomes the context `fn` runs in, plus
+   * the new span) or a `SpanContext` (e.g. extracted from a message) set on the active context.
+   */
+  parent?: Context | SpanContext;
+}
+
+/** The function `withSpan` runs; it receives the new span, active for its whole duration. */
+export type SpanBody<T> = (span: Span) => T;
+
+let withSpanTracer: Tracer | undefined;
+
+/**
+ * Makes `withSpan`/`traced` use `tracer` instead of looking up `trace.getTracer('tracelight')`
+ * on every call; `init()` passes its own tracer, `undefined` restores the lookup (e.g. on
+ * shutdown, or when another provider takes over).
+ * @internal
+ */
+export function setWithSpanTracer(tracer: Tracer | undefined): void {
+  withSpanTracer = tracer;
+}
+
+/**
+ * Runs `fn` in a new span that is active for the whole of `fn`, including its asynchronous
+ * continuations, and ends the span exactly once when `fn` returns or, if it returns a promise or
+ * other thenable, when that settles.
+ *
+ * Returns what `fn` returns: the same value, or for a promise/thenable a native promise of the
+ * same value (so `await withSpan(...)` sees exactly what `await fn()` would). If `fn` throws or
+ * its promise rejects, the exception is recorded on the span, the status becomes ERROR with the
+ * error's message, and the very same error is rethrown.
+ *
+ * Works under any tracer provider: with none registered, `fn` gets a non-recording span and
+ * still runs.
+ *
+ * @example
+ * const user = await withSpan('load-user', { attributes: { 'user.id': id } }, async (span) => {
+ *   return db.users.find(id);
+ * });
+ */
+export function withSpan<T>(name: string, fn: SpanBody<T>): T;
+export function withSpan<T>(name: string, options: WithSpanOptions | undefined, fn: SpanBody<T>): T;
+export function withSpan<T>(
+  name: string,
+  optionsOrFn: WithSpanOptions | SpanBody<T> | undefined,
+  maybeFn?: SpanBody<T>,
+): T {
+  if (typeof optionsOrFn === 'function') return startAndRun(name, undefined, optionsOrFn, undefined, undefined);
+  return startAndRun(name, optionsOrFn, maybeFn as SpanBody<T>, undefined, undefined);
+}
+
+/**
+ * Starts a span and runs `fn` in it: `fn(span)` when `args` is undefined, else
+ * `fn.apply(thisArg, args)` (for `traced`). Shared so neither caller builds a closure per call.
+ * @internal
+ */
+export function startAndRun<T>(
+  name: string,
+  options: WithSpanOptions | undefined,
+    fn: (...args: any[]) => T,
+  thisArg: unknown,
+  args: unknown[] | undefined,
+): T {
+  let parentContext = contextApi.active();
+  if (options !== undefined && options.parent !== undefined && !options.root) {
+    parentContext = resolveParent(parentContext, options.parent);
+  }
+  let span: Span;
+  try {
+    const tracer = withSpanTracer ?? trace.getTracer(WITH_SPAN_TRACER_NAME);
+    span =
+      tracer instanceof LightTracer
+        ? tracer._start(name, options, parentContext)
+        : tracer.startSpan(name, options, parentContext);
+  } catch (err) {
+    errorOnce('with-span.start', `starting span "${name}" failed (${describeError(err)}); running without a span.`);
+    span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  }
+  const active = trace.setSpan(parentContext, span);
+  return args === undefined
+    ? (contextApi.with(active, runWithSpan, undefined, fn, span) as T)
+    : (contextApi.with(active, runApplied, undefined, fn, span, thisArg, args) as T);
+}
+
+function resolveParent(active: Context, parent: Context | SpanContext): Context {
+  if (typeof (parent as Context).getValue === 'function') return parent as Context;
+  return trace.setSpanContext(active, parent as SpanContext);
+}
+
+function runWithSpan<T>(fn: (span: Span) => T, span: Span): T {
+  let result: T;
+  try {
+    result = fn(span);
+  } catch (err) {
+    failSpan(span, err);
+    endSpan(span);
+    throw err;
+  }
+  return finish(result, span);
+}
+
+function runApplied<T>(fn: (...args: any[]) => T, span: Span, thisArg: unknown, args: unknown[]): T {
+  let result: T;
+  try {
+    result = Reflect.apply(fn, thisArg, args);
+  } catch (err) {
+    failSpan(span, err);
+    endSpan(span);
+    throw err;
+  }
+  return finish(result, span);
+}
+
+/** Ends the span now, or when a returned promise/thenable settles (then returns a promise of its value). */
+function finish<T>(result: T, span: Span): T {
+  if (!isThenable(result)) {
+    endSpan(span);
+    return result;
+  }
+  // `.then` with two small closures rather than an `async` helper: with AsyncLocalStorage active
+  // every promise runs the async-hooks init hook, and an `await` costs two promises where `.then`
+  // costs one.
+  const onFulfilled = (value: unknown): unknown => {
+    endSpan(span);
+    return value;
+  };
+  const onRejected = (err: unknown): never => {
+    failSpan(span, err);
+    endSpan(span);
+    throw err;
+  };
+  const promise = result instanceof Promise ? result : Promise.resolve(result);
+  return promise.then(onFulfilled, onRejected) as T;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
+function endSpan(span: Span): void {
+  try {
+    span.end();
+  } catch (err) {
+    errorOnce('with-span.end', `span.end() threw (${describeError(err)}); the tracer provider may be faulty.`);
+  }
+}
+
+/** Records `err` on the span and sets status ERROR with its message. Never throws. @internal */
+export function failSpan(span: Span, err: unknown): void {
+  try {
+    if (!span.isRecording()) return;
+    span.recordException(typeof err === 'object' && err !== null ? (err as Exception) : String(err));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+  } catch (e) {
+    errorOnce('with-span.fail', `recording an error on a span failed (${describeError(e)}).`);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (typeof err === 'object' && err !== null) {
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return String(err);
+}

@@ -1,0 +1,82 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+
+/** A finished span as a plain object, easy to assert on with `toMatchObject`/`deepEqual`. */
+export interface PlainSpan {
+  name: string;
+  kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  traceId: string;
+  spanId: string;
+  /** Undefined for a root span. */
+  parentSpanId: string | undefined;
+  /** True when the parent came from another process (extracted from headers). */
+  parentIsRemote: boolean;
+  status: { code: 'unset' | 'ok' | 'error'; message?: string };
+  attributes: Attributes;
+  events: Array<{ name: string; attributes: Attributes }>;
+  links: Array<{ traceId: string; spanId: string; attributes: Attributes }>;
+  durationMs: number;
+}
+
+/** A span with its children, siblings in start order. */
+export interface SpanTree extends PlainSpan {
+  children: SpanTree[];
+}
+
+const KINDS: Record<number, PlainSpan['kind']> = {
+  [SpanKind.INTERNAL]: 'internal',
+  [SpanKind.SERVER]: 'server',
+  [SpanKind.CLIENT]: 'client',
+  [SpanKind.PRODUCER]: 'producer',
+  [SpanKind.CONSUMER]: 'consumer',
+};
+
+const STATUS: Record<number, PlainSpan['status']['code']> = {
+  [SpanStatusCode.UNSET]: 'unset',
+  [SpanStatusCode.OK]: 'ok',
+  [SpanStatusCode.ERROR]: 'error',
+};
+
+/** The plain-object view of a finished span. */
+export function toPlainSpan(span: ReadableSpan): PlainSpan {
+  const ctx = span.spanContext();
+  const status: PlainSpan['status'] = { code: STATUS[span.status.code] ?? 'unset' };
+  if (span.status.message) status.message = span.status.message;
+  return {
+    name: span.name,
+    kind: KINDS[span.kind] ?? 'internal',
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    parentSpanId: span.parentSpanContext?.spanId,
+    parentIsRemote: span.parentSpanContext?.isRemote === true,
+    status,
+    attributes: { ...span.attributes },
+    events: span.events.map((e) => ({ name: e.name, attributes: { ...e.attributes } })),
+    links: span.links.map((l) => ({
+      traceId: l.context.traceId,
+      spanId: l.context.spanId,
+      attributes: { ...l.attributes },
+    })),
+    durationMs: span.duration[0] * 1e3 + span.duration[1] / 1e6,
+  };
+}
+
+/**
+ * Nests spans by parent: roots are spans whose parent is absent, remote or not among `spans`;
+ * siblings are ordered by start time.
+ */
+export function buildTree(spans: readonly ReadableSpan[]): SpanTree[] {
+  const ordered = [...spans].sort(
+    (a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1],
+  );
+  const nodes = new Map<string, SpanTree>();
+  for (const s of ordered) nodes.set(s.spanContext().spanId, { ...toPlainSpan(s), children: [] });
+  const roots: SpanTree[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.parentSpanId !== undefined && !node.parentIsRemote ? nodes.get(node.parentSpanId) : undefined;
+    if (parent && parent.traceId === node.traceId) parent.children.push(node);
+    else roots.push(node);
+  }
+  return roots;
+}

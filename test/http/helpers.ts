@@ -1,0 +1,105 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, suppressTracing, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+
+export interface Otel {
+  exporter: InMemorySpanExporter;
+  provider: BasicTracerProvider;
+  teardown(): Promise<void>;
+}
+
+/** Registers the official SDK pieces as globals (provider, ALS context manager, W3C propagators). */
+export function setupOtel(): Otel {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  return {
+    exporter,
+    provider,
+    async teardown() {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
+
+/** Listens on 127.0.0.1, port 0; resolves the port. */
+export function listen(server: http.Server | import('node:https').Server | import('node:net').Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** Closes a server and every connection it still has. */
+export function close(server: http.Server | import('node:https').Server | import('node:net').Server): Promise<void> {
+  return new Promise((resolve) => {
+    const s = server as http.Server;
+    if (typeof s.closeAllConnections === 'function') s.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/**
+ * Waits until the exporter holds spans matching `predicate` (`count` of them), polling; rejects
+ * with what it has after `timeoutMs` (a bound so a bug fails the test instead of hanging it).
+ */
+export async function waitForSpans(
+  exporter: InMemorySpanExporter,
+  count: number,
+  predicate: (s: ReadableSpan) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<ReadableSpan[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const spans = exporter.getFinishedSpans().filter(predicate);
+    if (spans.length >= count) return spans;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `expected ${count} spans, got ${spans.length}: ${JSON.stringify(exporter.getFinishedSpans().map((s) => [s.name, s.kind, s.attributes]))}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Makes a request with node:http and resolves status, headers and body. Runs with tracing
+ * suppressed, so that the client instrumentation adds no span and no header of its own: the
+ * server sees exactly the headers given here.
+ */
+export function request(
+  options: http.RequestOptions & { url?: string; body?: string | Buffer },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return context.with(suppressTracing(ROOT_CONTEXT), () => new Promise((resolve, reject) => {
+    const { url, body, ...rest } = options;
+    const req = url ? http.request(url, rest) : http.request(rest);
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+    });
+    req.end(body);
+  }));
+}
+
+/** Span id of a span's parent (SDK 2.x field). */
+export function parentId(span: ReadableSpan): string | undefined {
+  return span.parentSpanContext?.spanId;
+}
+
+export const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+export const PARENT_ID = 'b7ad6b7169203331';
+export const TRACEPARENT = `00-${TRACE_ID}-${PARENT_ID}-01`;
