@@ -2,7 +2,8 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { isAttributeValue } from '@opentelemetry/core';
 import { warnOnce } from '../internal/diag.js';
 
-const hasOwn = Object.prototype.hasOwnProperty;
+/** `Object.prototype.hasOwnProperty`, to call on user objects that may shadow it. @internal */
+export const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Reports an invalid attribute once per process; the SDK logs on every call. @internal */
 export function warnInvalidAttribute(key: unknown): void {
@@ -59,5 +60,3 @@ export function truncateValue(value: AttributeValue, limit: number): AttributeVa
   }
   return value;
 }
-
-export { hasOwn };

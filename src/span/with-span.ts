@@ -90,7 +90,7 @@ export function withSpan<T>(
 export function startAndRun<T>(
   name: string,
   options: WithSpanOptions | undefined,
-    fn: (...args: any[]) => T,
+  fn: (...args: any[]) => T,
   thisArg: unknown,
   args: unknown[] | undefined,
 ): T {
