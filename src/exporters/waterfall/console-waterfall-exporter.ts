@@ -21,7 +21,7 @@ export interface ConsoleWaterfallExporterOptions {
   attributes?: readonly string[];
   /** How long a trace whose local root has not ended waits before it is printed anyway. Default 10 000 ms. */
   pendingTimeoutMillis?: number;
-  /** Traces buffered while waiting for their root; spans of further traces are dropped. Default 1000. */
+  /** Traces buffered while waiting for their root; spans of further traces are dropped (local roots are always printed). Default 1000. */
   maxPendingTraces?: number;
   /** Spans buffered over all pending traces; further spans are dropped. Default 10 000. */
   maxPendingSpans?: number;
@@ -129,24 +129,28 @@ export class ConsoleWaterfallExporter implements SpanExporter {
     const now = Date.now();
     for (const span of spans) {
       const traceId = span.spanContext().traceId;
+      const parent = span.parentSpanContext;
+      // A local root completes its trace, which is printed (and freed) at the end of this call:
+      // it is always kept, so a full buffer never costs a trace its most telling span.
+      const isLocalRoot = parent === undefined || parent.isRemote === true;
+      const full = this._pendingSpans >= this._maxSpans;
       let entry = this._pending.get(traceId);
       if (entry === undefined) {
-        if (this._pending.size >= this._maxTraces || this._pendingSpans >= this._maxSpans) {
+        if (!isLocalRoot && (full || this._pending.size >= this._maxTraces)) {
           this._dropped++;
           continue;
         }
         entry = { spans: [], firstSeen: now, dropped: 0 };
         this._pending.set(traceId, entry);
       }
-      if (this._pendingSpans >= this._maxSpans) {
+      if (full && !isLocalRoot) {
         entry.dropped++;
         this._dropped++;
-      } else {
-        entry.spans.push(span);
-        this._pendingSpans++;
+        continue;
       }
-      const parent = span.parentSpanContext;
-      if (parent === undefined || parent.isRemote === true) (complete ??= new Set()).add(traceId);
+      entry.spans.push(span);
+      this._pendingSpans++;
+      if (isLocalRoot) (complete ??= new Set()).add(traceId);
     }
     if (complete !== undefined) for (const traceId of complete) this._print(traceId);
     this._schedule();
