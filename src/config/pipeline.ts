@@ -25,7 +25,7 @@ export interface TracelightStats {
   spansEnded: number;
   /** Sampled spans started and not yet ended. */
   spansOpen: number;
-  /** Spans the batch exporters (OTLP, custom) delivered. */
+  /** Spans delivered: accepted by the batch exporters (OTLP, custom) or printed by the console waterfall. */
   exported: number;
   /** Export calls that failed for good (after the exporter's retries). */
   exportFailures: number;
@@ -149,6 +149,7 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
       }
       for (const w of waterfalls) {
         const s = w.stats();
+        out.exported += s.spansPrinted;
         out.dropped.waterfallOverflow += s.waterfallDropped;
       }
       return out;

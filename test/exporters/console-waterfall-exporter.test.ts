@@ -18,7 +18,8 @@ afterEach(async () => {
 function start(options: ConsoleWaterfallExporterOptions = {}) {
   const lines: string[] = [];
   const results: ExportResult[] = [];
-  const exporter = new ConsoleWaterfallExporter({ write: (line) => lines.push(line), width: 80, color: false, ...options });
+  // settleMillis 0: print as soon as a local root ends (the settle wait has its own test).
+  const exporter = new ConsoleWaterfallExporter({ write: (line) => lines.push(line), width: 80, color: false, settleMillis: 0, ...options });
   // Record every export result the exporter gives.
   const recording = {
     export: (spans: Parameters<typeof exporter.export>[0], done: (r: ExportResult) => void) =>
@@ -35,6 +36,25 @@ function start(options: ConsoleWaterfallExporterOptions = {}) {
 }
 
 describe('ConsoleWaterfallExporter', () => {
+  it('waits settleMillis after a local root, so several local roots of one trace print as one waterfall', async () => {
+    const { lines, tracer } = start({ settleMillis: 40 });
+    // A client call and the server span it caused, both in this process: two local roots.
+    const client = tracer.startSpan('POST', { kind: SpanKind.CLIENT });
+    const remote = trace.setSpanContext(context.active(), { ...client.spanContext(), isRemote: true });
+    const server = tracer.startSpan('POST /checkout', { kind: SpanKind.SERVER }, remote);
+    tracer.startSpan('auth.verify', {}, trace.setSpan(context.active(), server)).end();
+    server.end();
+    expect(lines).toEqual([]); // a local root ended, but more of the trace may come
+    await new Promise((r) => setTimeout(r, 10));
+    client.end(); // restarts the wait
+    expect(lines).toEqual([]);
+    await until(() => lines.length > 0, 'the settled waterfall', 2000);
+    expect(lines.filter((l) => l.startsWith('trace '))).toHaveLength(1);
+    expect(lines[1]).toMatch(/^POST +client /);
+    expect(lines[2]).toMatch(/^└─ POST \/checkout +server /);
+    expect(lines[3]).toMatch(/^ {3}└─ auth\.verify /);
+  });
+
   it('prints a trace once, when its local root ends, children included', () => {
     const { lines, tracer, results } = start();
     tracer.startActiveSpan('GET /checkout', { kind: SpanKind.SERVER }, (root) => {

@@ -25,6 +25,13 @@ export interface ConsoleWaterfallExporterOptions {
   maxPendingTraces?: number;
   /** Spans buffered over all pending traces; further spans are dropped. Default 10 000. */
   maxPendingSpans?: number;
+  /**
+   * How long a trace waits after a local root ended, for more of its spans, before it is printed;
+   * each new span of the trace restarts the wait. One process often holds several local roots of
+   * one trace (a server span under a remote parent, the client call that made it), and this
+   * prints them as one waterfall instead of fragments. 0 prints at once. Default 100 ms.
+   */
+  settleMillis?: number;
 }
 
 /** Counters of {@link ConsoleWaterfallExporter}. */
@@ -33,6 +40,8 @@ export interface ConsoleWaterfallStats {
   waterfallDropped: number;
   /** Traces printed so far. */
   waterfallPrinted: number;
+  /** Spans printed so far. */
+  spansPrinted: number;
   /** Traces waiting for their local root span to end. */
   pendingTraces: number;
   /** Spans waiting in those traces. */
@@ -44,11 +53,14 @@ interface PendingTrace {
   /** When the first span arrived (ms); the trace is printed at `firstSeen + pendingTimeoutMillis`. */
   firstSeen: number;
   dropped: number;
+  /** Set once a local root ended: when the trace is printed unless more of its spans arrive. */
+  readyAt?: number;
 }
 
 const DEFAULT_PENDING_TIMEOUT_MILLIS = 10_000;
 const DEFAULT_MAX_PENDING_TRACES = 1000;
 const DEFAULT_MAX_PENDING_SPANS = 10_000;
+const DEFAULT_SETTLE_MILLIS = 100;
 
 function writeToStdout(line: string): void {
   process.stdout.write(line + '\n');
@@ -74,11 +86,14 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   private readonly _timeout: number;
   private readonly _maxTraces: number;
   private readonly _maxSpans: number;
+  private readonly _settle: number;
   private readonly _pending = new Map<string, PendingTrace>();
   private _pendingSpans = 0;
   private _dropped = 0;
   private _printed = 0;
+  private _printedSpans = 0;
   private _timer: NodeJS.Timeout | undefined;
+  private _timerAt = 0;
   private _shutdown = false;
 
   constructor(options: ConsoleWaterfallExporterOptions = {}) {
@@ -87,6 +102,8 @@ export class ConsoleWaterfallExporter implements SpanExporter {
     this._timeout = positive(options.pendingTimeoutMillis, DEFAULT_PENDING_TIMEOUT_MILLIS);
     this._maxTraces = positive(options.maxPendingTraces, DEFAULT_MAX_PENDING_TRACES);
     this._maxSpans = positive(options.maxPendingSpans, DEFAULT_MAX_PENDING_SPANS);
+    const settle = options.settleMillis;
+    this._settle = typeof settle === 'number' && Number.isFinite(settle) && settle >= 0 ? settle : DEFAULT_SETTLE_MILLIS;
   }
 
   /** Buffers `spans` and prints every trace whose local root is among them. Always succeeds. */
@@ -119,6 +136,7 @@ export class ConsoleWaterfallExporter implements SpanExporter {
     return {
       waterfallDropped: this._dropped,
       waterfallPrinted: this._printed,
+      spansPrinted: this._printedSpans,
       pendingTraces: this._pending.size,
       pendingSpans: this._pendingSpans,
     };
@@ -151,15 +169,30 @@ export class ConsoleWaterfallExporter implements SpanExporter {
       entry.spans.push(span);
       this._pendingSpans++;
       if (isLocalRoot) (complete ??= new Set()).add(traceId);
+      if (entry.readyAt !== undefined || isLocalRoot) entry.readyAt = now + this._settle;
     }
-    if (complete !== undefined) for (const traceId of complete) this._print(traceId);
-    this._schedule();
+    if (complete !== undefined && this._settle === 0) for (const traceId of complete) this._print(traceId);
+    this._schedule(complete !== undefined);
   }
 
-  private _schedule(): void {
-    if (this._timer !== undefined || this._pending.size === 0) return;
+  private _schedule(settling = false): void {
+    if (this._pending.size === 0) return;
+    if (this._timer !== undefined) {
+      // A trace that just became ready must not wait for a later expiry timer.
+      if (!settling || this._timerAt <= Date.now() + this._settle) return;
+      clearTimeout(this._timer);
+      this._timer = undefined;
+    }
     const oldest = this._pending.values().next().value as PendingTrace;
-    const delay = Math.max(0, oldest.firstSeen + this._timeout - Date.now());
+    let delay = Math.max(0, oldest.firstSeen + this._timeout - Date.now());
+    for (const entry of this._pending.values()) {
+      if (entry.readyAt !== undefined) {
+        delay = Math.min(delay, Math.max(0, entry.readyAt - Date.now()));
+        break;
+      }
+    }
+    if (settling) delay = Math.min(delay, this._settle);
+    this._timerAt = Date.now() + delay;
     this._timer = setTimeout(() => {
       this._timer = undefined;
       this._printExpired();
@@ -170,10 +203,10 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   private _printExpired(): void {
     try {
       const now = Date.now();
-      // Map order is arrival order, so expired traces come first.
-      for (const [traceId, entry] of this._pending) {
-        if (entry.firstSeen + this._timeout > now) break;
-        this._print(traceId);
+      for (const [traceId, entry] of [...this._pending]) {
+        if (entry.firstSeen + this._timeout <= now || (entry.readyAt !== undefined && entry.readyAt <= now)) {
+          this._print(traceId);
+        }
       }
     } catch (err) {
       warnOnce('waterfall-export', `console waterfall failed (${describeError(err)}); spans were not printed.`);
@@ -196,6 +229,7 @@ export class ConsoleWaterfallExporter implements SpanExporter {
     this._pendingSpans -= entry.spans.length;
     if (entry.spans.length === 0) return;
     this._printed++;
+    this._printedSpans += entry.spans.length;
     try {
       const stream = process.stdout;
       const width = Math.floor(positive(this._options.width, 0)) || terminalWidth(stream);
