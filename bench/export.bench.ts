@@ -4,8 +4,9 @@
  * throughput to a local OTLP receiver, and memory after 1,000,000 spans with the collector down
  * (target: RSS growth < 64 MB).
  *
- * Spans come from the official BasicTracerProvider and tracer API (`startActiveSpan`), processed
- * by our TracelightBatchSpanProcessor and exported by our OTLP exporter (official packages).
+ * Spans come from `withSpan` on tracelight's own provider and context manager (one provider per
+ * collector state, switched with the internal `setWithSpanTracer`, an assignment), processed by
+ * our TracelightBatchSpanProcessor and exported by our OTLP exporter (official packages).
  * The receivers here read and discard bodies, so decoding does not steal CPU from the app.
  */
 import { once } from 'node:events';
@@ -15,8 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { context } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracelightContextManager } from '../src/context/async-local-storage-context-manager.js';
+import { LightTracerProvider } from '../src/span/tracer-provider.js';
+import { setWithSpanTracer, withSpan } from '../src/span/with-span.js';
 import { TracelightBatchSpanProcessor } from '../src/exporters/batch-span-processor.js';
 import { createOtlpExporter } from '../src/exporters/otlp.js';
 import { compare, header } from './lib.js';
@@ -60,22 +62,24 @@ async function closedPort(): Promise<number> {
 function pipeline(url: string) {
   const exporter = createOtlpExporter({ tracesEndpoint: url, timeoutMillis: 10_000 });
   const processor = new TracelightBatchSpanProcessor(exporter);
-  const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+  const provider = new LightTracerProvider({ spanProcessors: [processor] });
   return { exporter, processor, provider, tracer: provider.getTracer('bench') };
 }
 
-/** The app's unit of work: a span around a tiny computation, as `startActiveSpan` users write it. */
+function route(span: { setAttribute(k: string, v: string): unknown }): number {
+  span.setAttribute('http.route', '/items');
+  return 1;
+}
+
+/** The app's unit of work: a `withSpan` around a tiny computation. */
 function work(tracer: Tracer): number {
-  return tracer.startActiveSpan('GET /items', (span) => {
-    span.setAttribute('http.route', '/items');
-    span.end();
-    return 1;
-  });
+  setWithSpanTracer(tracer);
+  return withSpan('GET /items', route);
 }
 
 async function main(): Promise<void> {
   console.log(`_${header()}_\n`);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.setGlobalContextManager(new TracelightContextManager());
 
   const healthyServer = healthyReceiver();
   const hangingServer = hangingReceiver();
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
   const healthy = pipeline(healthyUrl);
   const down = pipeline(downUrl);
   const hanging = pipeline(hangingUrl);
-  const bare = new BasicTracerProvider().getTracer('bench'); // no processor: the floor
+  const bare = new LightTracerProvider().getTracer('bench'); // no processor: the floor
 
   // 1. The app's own throughput, cases interleaved. Async so that export I/O and timers run
   //    between operations, as they would in a server.

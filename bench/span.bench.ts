@@ -4,8 +4,10 @@
  *
  * Every (configuration, round) runs in a FRESH child process (this file re-spawns itself with the
  * configuration name as argument and reads ns/op as JSON from stdout), rounds interleaved across
- * configurations, so JIT state and heap of one configuration never leak into another. Both sides
- * use the official AsyncLocalStorageContextManager for now (the lead re-runs with ours).
+ * configurations, so JIT state and heap of one configuration never leak into another. tracelight
+ * rows run with its own context manager (as init() registers it); the "official CM" row runs
+ * withSpan on the official AsyncLocalStorageContextManager, to separate the two effects; the
+ * "full init()" row is the whole pipeline init() builds (our batch processor included).
  *
  * Usage: npm run bench -- span   (env SPAN_BENCH_ROUNDS, SPAN_BENCH_SYNC_OPS, SPAN_BENCH_ASYNC_OPS,
  * SPAN_BENCH_ONLY=<substring of configuration names>)
@@ -24,6 +26,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { header, printTable, type CaseResult } from './lib.js';
 import { LightTracerProvider } from '../src/span/tracer-provider.js';
+import { TracelightContextManager } from '../src/context/async-local-storage-context-manager.js';
+import { init } from '../src/index.js';
 import { setWithSpanTracer, withSpan } from '../src/span/with-span.js';
 
 class DiscardExporter implements SpanExporter {
@@ -57,8 +61,10 @@ function officialTracer(): Tracer {
   return provider.getTracer('bench');
 }
 
-function lightProvider(): LightTracerProvider {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+function lightProvider(manager: 'ours' | 'official' = 'ours'): LightTracerProvider {
+  context.setGlobalContextManager(
+    manager === 'ours' ? new TracelightContextManager() : new AsyncLocalStorageContextManager().enable(),
+  );
   return new LightTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
 }
 
@@ -79,6 +85,20 @@ const configs: Record<string, Config> = {
     kind: 'sync',
     setup() {
       setWithSpanTracer(lightProvider().getTracer('tracelight'));
+      return () => withSpan('op', work);
+    },
+  },
+  'sync: withSpan (init tracer, official CM)': {
+    kind: 'sync',
+    setup() {
+      setWithSpanTracer(lightProvider('official').getTracer('tracelight'));
+      return () => withSpan('op', work);
+    },
+  },
+  'sync: withSpan (full init())': {
+    kind: 'sync',
+    setup() {
+      init({ exporter: new DiscardExporter(), serviceName: 'bench' });
       return () => withSpan('op', work);
     },
   },
@@ -118,6 +138,13 @@ const configs: Record<string, Config> = {
     kind: 'async',
     setup() {
       setWithSpanTracer(lightProvider().getTracer('tracelight'));
+      return () => withSpan('op', asyncWork);
+    },
+  },
+  'async: withSpan (full init())': {
+    kind: 'async',
+    setup() {
+      init({ exporter: new DiscardExporter(), serviceName: 'bench' });
       return () => withSpan('op', asyncWork);
     },
   },
@@ -196,7 +223,7 @@ function parent(): void {
       `withSpan vs official startActiveSpan, ${kind} body (${header()})`,
       results,
       `${ROUNDS} rounds × ${ops} ops, one fresh process per configuration and round, interleaved; ` +
-        `ratio vs official; BatchSpanProcessor + discarding exporter; official ALS context manager on both sides`,
+        `ratio vs official; official BatchSpanProcessor + discarding exporter (full init(): tracelight batch processor); official row on the official ALS context manager`,
     );
   }
 }
