@@ -159,6 +159,27 @@ describe('http.request / http.get', () => {
     }
   });
 
+  test('a request with no header at all (setHost: false) still gets the trace headers', async () => {
+    const bare = http.createServer({ requireHostHeader: false }, (req, res) => res.end(JSON.stringify(req.rawHeaders)));
+    const port = await listen(bare);
+    const { result } = await inParent(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port, setHost: false, agent: false }, (res) => {
+            let d = '';
+            res.on('data', (c) => (d += c));
+            res.on('end', () => resolve(JSON.parse(d) as string[]));
+          });
+          req.on('error', reject);
+          req.end();
+        }),
+    );
+    const spans = await waitForSpans(otel.exporter, 1, clientSpans);
+    const client = spans.find((s) => s.attributes['server.address'] === '127.0.0.1')!;
+    expect(result[result.indexOf('traceparent') + 1]).toBe(`00-${TRACE_ID}-${client.spanContext().spanId}-01`);
+    await close(bare);
+  });
+
   test('Expect: 100-continue requests (headers built in the constructor) are propagated too', async () => {
     const { result } = await inParent(
       () =>

@@ -81,7 +81,7 @@ export async function waitForSpans(
 export function request(
   options: http.RequestOptions & { url?: string; body?: string | Buffer },
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return context.with(suppressTracing(ROOT_CONTEXT), () => new Promise((resolve, reject) => {
+  return context.with(suppressTracing(ROOT_CONTEXT), () => new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
     const { url, body, ...rest } = options;
     const req = url ? http.request(url, rest) : http.request(rest);
     req.on('error', reject);

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { warnOnce } from '../../internal/diag.js';
+import { installEmitterContext } from './emitter-context.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { isHandled, runInServerSpan } from './server.js';
 
@@ -66,6 +67,7 @@ function patch(proto: { emit: Emit }): void {
 /** Starts tracing incoming requests of every http and https server, with `options`. @internal */
 export function enableServerPatch(options: ResolvedHttpOptions): void {
   current = options;
+  installEmitterContext();
   if (patches.length > 0) return;
   patch(http.Server.prototype as unknown as { emit: Emit });
   patch(https.Server.prototype as unknown as { emit: Emit });

@@ -15,7 +15,6 @@ import {
   ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_NETWORK_PEER_ADDRESS,
-  ATTR_NETWORK_PEER_PORT,
   ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
@@ -26,7 +25,8 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { errorOnce } from '../../internal/diag.js';
 import { describeError, safeCall } from '../../internal/safe-call.js';
-import { OTHER_METHOD, SERVER_SPAN } from './constants.js';
+import { OTHER_ERROR, OTHER_METHOD, SERVER_SPAN } from './constants.js';
+import { setEmitterContext } from './emitter-context.js';
 import { captureHeaders } from './headers.js';
 import { normalizeMethod, spanName } from './method.js';
 import type { ResolvedHttpOptions } from './options.js';
@@ -90,7 +90,9 @@ function startServerSpan(options: ResolvedHttpOptions, req: TracedRequest, res: 
   if (options.ignoreIncoming !== undefined) {
     const ignore = options.ignoreIncoming;
     if (safeCall('http.ignoreIncoming', 'the ignoreIncoming option', () => ignore(target.path, req)) === true) {
-      return suppressTracing(ROOT_CONTEXT);
+      const suppressed = suppressTracing(ROOT_CONTEXT);
+      setEmitterContext(req, res, suppressed);
+      return suppressed;
     }
   }
 
@@ -115,16 +117,17 @@ function startServerSpan(options: ResolvedHttpOptions, req: TracedRequest, res: 
   }
   const userAgent = headers['user-agent'];
   if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  // client.address: the original client (first X-Forwarded-For entry), else the peer. The peer
+  // is recorded separately only when it differs (a proxy), to keep the common span small.
   const peer = socket?.remoteAddress;
-  if (peer !== undefined) {
-    attributes[ATTR_NETWORK_PEER_ADDRESS] = peer;
-    const peerPort = socket?.remotePort;
-    if (peerPort !== undefined) attributes[ATTR_NETWORK_PEER_PORT] = peerPort;
-  }
   const forwarded = headers['x-forwarded-for'];
   const client = typeof forwarded === 'string' ? firstForwardedFor(forwarded) : undefined;
-  if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
-  else if (peer !== undefined) attributes[ATTR_CLIENT_ADDRESS] = peer;
+  if (client !== undefined) {
+    attributes[ATTR_CLIENT_ADDRESS] = client;
+    if (peer !== undefined && peer !== client) attributes[ATTR_NETWORK_PEER_ADDRESS] = peer;
+  } else if (peer !== undefined) {
+    attributes[ATTR_CLIENT_ADDRESS] = peer;
+  }
   if (options.requestHeaders !== undefined) captureHeaders(attributes, options.requestHeaders, (n) => headers[n]);
 
   const parent = propagation.extract(ROOT_CONTEXT, headers);
@@ -143,10 +146,9 @@ function startServerSpan(options: ResolvedHttpOptions, req: TracedRequest, res: 
     const hook = options.serverRequestHook;
     safeCall('http.serverRequestHook', 'the serverRequestHook option', () => hook(span, req));
   }
-  // Events of req/res are emitted from the connection's async context; bind them so that
-  // 'data', 'end', 'finish', 'close' listeners the handler adds see the request's span.
-  context.bind(ctx, req);
-  context.bind(ctx, res);
+  // Events of req/res are emitted from the connection's async context; this makes 'data',
+  // 'end', 'finish', 'close' listeners the handler adds see the request's span.
+  setEmitterContext(req, res, ctx);
   return ctx;
 }
 
@@ -165,12 +167,16 @@ function onResponseClose(this: TracedResponse): void {
   endServerSpan(this, closedErrorType(this));
 }
 
-/** `error.type` of a response whose connection closed before it finished. */
+/**
+ * `error.type` of a response whose connection closed before it finished: the code of the error
+ * Node recorded (`ECONNRESET` for a request body cut short), else `_OTHER` (the conventions'
+ * fallback: e.g. a server timeout, or a client that left after sending its whole request).
+ */
 function closedErrorType(res: TracedResponse): string {
   const err = (res.req as IncomingMessage | undefined)?.errored ?? res.socket?.errored ?? undefined;
   const code = (err as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && code.length > 0) return code;
-  return 'ECONNRESET';
+  return OTHER_ERROR;
 }
 
 function endServerSpan(res: TracedResponse, errorType: string | undefined): void {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { installEmitterContext } from './emitter-context.js';
 import type { HttpInstrumentationOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
 import { isHandled, runInServerSpan } from './server.js';
@@ -26,6 +27,7 @@ export function traceHandler<Req extends IncomingMessage = IncomingMessage, Res 
   options?: HttpInstrumentationOptions,
 ): (req: Req, res: Res) => unknown {
   const resolved = resolveHttpOptions(options);
+  installEmitterContext();
   return function tracedRequestListener(this: unknown, req: Req, res: Res): unknown {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];

@@ -47,17 +47,21 @@ function cutFragment(s: string): string {
  */
 export function redactQuery(query: string, sensitive: ReadonlySet<string>): string {
   if (sensitive.size === 0 || query.length === 0) return query;
-  const parts = query.split('&');
-  let changed = false;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    const eq = part.indexOf('=');
-    if (eq > 0 && isSensitive(part.slice(0, eq), sensitive)) {
-      parts[i] = part.slice(0, eq + 1) + REDACTED;
-      changed = true;
+  // Scan without allocating; build a copy only from the first sensitive parameter on.
+  let out: string | undefined;
+  let start = 0;
+  while (start <= query.length) {
+    let amp = query.indexOf('&', start);
+    if (amp === -1) amp = query.length;
+    const eq = query.indexOf('=', start);
+    if (eq !== -1 && eq < amp && eq > start && isSensitive(query.slice(start, eq), sensitive)) {
+      out = (out ?? query.slice(0, start)) + query.slice(start, eq + 1) + REDACTED + (amp < query.length ? '&' : '');
+    } else if (out !== undefined) {
+      out += query.slice(start, amp < query.length ? amp + 1 : amp);
     }
+    start = amp + 1;
   }
-  return changed ? parts.join('&') : query;
+  return out ?? query;
 }
 
 function isSensitive(rawKey: string, sensitive: ReadonlySet<string>): boolean {

@@ -1,0 +1,232 @@
+/**
+ * HTTP server throughput and p99 latency: untraced vs tracelight vs the official OpenTelemetry
+ * stack (NodeTracerProvider + instrumentation-http + instrumentation-undici), batch export to an
+ * exporter that discards. Two scenarios: a minimal server, and a server that makes one
+ * downstream `fetch` per request (downstream server untraced, in its own process).
+ *
+ * Every server runs in its own child process; the load comes from autocannon in another child
+ * process (50 connections, BENCH_HTTP_SECONDS per run, default 5); configurations are
+ * interleaved (order rotated each round, BENCH_HTTP_ROUNDS rounds, default 3) and the medians are
+ * reported with their ratio to untraced. Targets: tracelight keeps >= 90% of untraced req/s on
+ * the minimal server and >= 85% with one downstream fetch.
+ *
+ * This file is its own child: `--server <config> <scenario> [downstreamPort]` and `--downstream`.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { header } from './lib.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const require = createRequire(import.meta.url);
+
+const CONFIGS = ['untraced', 'tracelight (official SDK)', 'tracelight init()', 'official OpenTelemetry'] as const;
+type Config = (typeof CONFIGS)[number];
+const SCENARIOS = ['plain', 'fetch'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
+
+/** An exporter that drops everything: the bench measures tracing, not exporting. */
+const discard = {
+  export(_spans: unknown[], done: (r: { code: number }) => void): void {
+    done({ code: 0 });
+  },
+  shutdown: () => Promise.resolve(),
+  forceFlush: () => Promise.resolve(),
+};
+
+// ---------------------------------------------------------------- child: servers
+
+async function setUpTracing(config: Config): Promise<typeof import('node:http')> {
+  if (config === 'tracelight (official SDK)') {
+    const { context, propagation, trace } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+    const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { enableHttpInstrumentation } = await import('../src/instrumentations/http/index.js');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] }));
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    enableHttpInstrumentation();
+  } else if (config === 'tracelight init()') {
+    const { init } = await import('../src/index.js');
+    init({ serviceName: 'bench', exporter: discard, instrumentations: { http: true } });
+  } else if (config === 'official OpenTelemetry') {
+    const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+    const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
+    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+    const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
+    const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] });
+    provider.register();
+    registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()] });
+  }
+  // Loaded after set-up through require, as OpenTelemetry's instrumentation needs (it patches on
+  // require); tracelight does not care about the order.
+  return require('node:http') as typeof import('node:http');
+}
+
+async function runServer(config: Config, scenario: Scenario, downstreamPort: number): Promise<void> {
+  const http = await setUpTracing(config);
+  const downstream = `http://127.0.0.1:${downstreamPort}/`;
+  const server =
+    scenario === 'plain'
+      ? http.createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('ok');
+        })
+      : http.createServer(async (_req, res) => {
+          try {
+            const r = await fetch(downstream);
+            const text = await r.text();
+            res.writeHead(200, { 'content-type': 'text/plain' });
+            res.end(text);
+          } catch {
+            res.writeHead(502).end();
+          }
+        });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address() as import('node:net').AddressInfo;
+    process.stdout.write(`READY ${address.port}\n`);
+  });
+}
+
+async function runDownstream(): Promise<void> {
+  const http = await import('node:http');
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('downstream ok');
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address() as import('node:net').AddressInfo;
+    process.stdout.write(`READY ${address.port}\n`);
+  });
+}
+
+// ---------------------------------------------------------------- parent: orchestration
+
+function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child ${args.join(' ')} did not start`));
+    }, 15_000);
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child ${args.join(' ')} exited with ${code}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+interface Load {
+  reqPerSec: number;
+  p99: number;
+  errors: number;
+}
+
+/** autocannon in its own process, JSON result. */
+function load(port: number, seconds: number): Promise<Load> {
+  const bin = require.resolve('autocannon/autocannon.js');
+  const child = spawn(
+    process.execPath,
+    [bin, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', `http://127.0.0.1:${port}/`],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.on('exit', () => {
+      try {
+        const r = JSON.parse(out) as {
+          requests: { average: number };
+          latency: { p99: number };
+          errors: number;
+          non2xx: number;
+        };
+        resolve({ reqPerSec: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx });
+      } catch (err) {
+        reject(new Error(`autocannon printed no JSON: ${String(err)}\n${out.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function benchScenario(scenario: Scenario): Promise<void> {
+  const downstream = scenario === 'fetch' ? await startChild(['--downstream']) : undefined;
+  const samples = new Map<Config, Load[]>(CONFIGS.map((c) => [c, []]));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < CONFIGS.length; k++) {
+        const config = CONFIGS[(k + round) % CONFIGS.length]!;
+        const { child, port } = await startChild(['--server', config, scenario, String(downstream?.port ?? 0)]);
+        try {
+          await load(port, 1); // warm-up: JIT, connection pools
+          samples.get(config)!.push(await load(port, SECONDS));
+        } finally {
+          await stopChild(child);
+        }
+      }
+    }
+  } finally {
+    if (downstream) await stopChild(downstream.child);
+  }
+  const base = median(samples.get('untraced')!.map((s) => s.reqPerSec));
+  const title = scenario === 'plain' ? 'minimal http server' : 'http server + one downstream fetch per request';
+  const lines = [
+    `### ${title}`,
+    '',
+    `_${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, autocannon in its own process; medians; ratio = req/s vs untraced_`,
+    '',
+    '| config | req/s | p99 ms | ratio | errors |',
+    '|---|---:|---:|---:|---:|',
+  ];
+  for (const config of CONFIGS) {
+    const s = samples.get(config)!;
+    const rps = median(s.map((x) => x.reqPerSec));
+    lines.push(
+      `| ${config} | ${rps.toFixed(0)} | ${median(s.map((x) => x.p99)).toFixed(1)} | ${(rps / base).toFixed(2)} | ${s.reduce((a, x) => a + x.errors, 0)} |`,
+    );
+  }
+  console.log(lines.join('\n') + '\n');
+}
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === '--server') {
+  await runServer(rest[0] as Config, rest[1] as Scenario, Number(rest[2] ?? 0));
+} else if (mode === '--downstream') {
+  await runDownstream();
+} else {
+  console.log(header() + '\n');
+  for (const scenario of SCENARIOS) await benchScenario(scenario);
+}
