@@ -26,7 +26,7 @@ import {
 import { errorOnce } from '../../internal/diag.js';
 import { describeError, safeCall } from '../../internal/safe-call.js';
 import { OTHER_ERROR, OTHER_METHOD, SERVER_SPAN } from './constants.js';
-import { setEmitterContext } from './emitter-context.js';
+import { setEmitterContext, setResponseEndHook } from './emitter-context.js';
 import { captureHeaders } from './headers.js';
 import { normalizeMethod, spanName } from './method.js';
 import type { ResolvedHttpOptions } from './options.js';
@@ -138,9 +138,7 @@ function startServerSpan(options: ResolvedHttpOptions, req: TracedRequest, res: 
   req[NORMALIZED_METHOD] = normalized;
   res[OPEN_SPAN] = span;
   res[OPTIONS] = options;
-  // Our listeners go on before the emitters are bound, so they are not wrapped.
-  res.on('finish', onResponseFinish);
-  res.on('close', onResponseClose);
+  // The span ends from the response's emit of 'finish' or 'close' (see emitter-context.ts).
 
   if (options.serverRequestHook !== undefined) {
     const hook = options.serverRequestHook;
@@ -158,14 +156,13 @@ function firstForwardedFor(value: string): string | undefined {
   return first.length > 0 ? first : undefined;
 }
 
-function onResponseFinish(this: TracedResponse): void {
-  endServerSpan(this, undefined);
+/** Ends the SERVER span of `res` on 'finish' (done) or on a 'close' that came first (cut short). */
+function onResponseEvent(res: object, event: 'finish' | 'close'): void {
+  const traced = res as TracedResponse;
+  if (traced[OPEN_SPAN] === undefined) return;
+  endServerSpan(traced, event === 'finish' ? undefined : closedErrorType(traced));
 }
-
-function onResponseClose(this: TracedResponse): void {
-  if (this[OPEN_SPAN] === undefined) return;
-  endServerSpan(this, closedErrorType(this));
-}
+setResponseEndHook(onResponseEvent);
 
 /**
  * `error.type` of a response whose connection closed before it finished: the code of the error
