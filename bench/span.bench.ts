@@ -28,6 +28,7 @@ import { header, printTable, type CaseResult } from './lib.js';
 import { LightTracerProvider } from '../src/span/tracer-provider.js';
 import { TracelightContextManager } from '../src/context/async-local-storage-context-manager.js';
 import { init } from '../src/index.js';
+import { TracelightBatchSpanProcessor } from '../src/exporters/batch-span-processor.js';
 import { setWithSpanTracer, withSpan } from '../src/span/with-span.js';
 
 class DiscardExporter implements SpanExporter {
@@ -54,17 +55,20 @@ async function asyncWork(): Promise<number> {
   return work();
 }
 
-function officialTracer(): Tracer {
+function officialTracer(ourProcessor = false): Tracer {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
+  const processor = ourProcessor
+    ? new TracelightBatchSpanProcessor(new DiscardExporter())
+    : new BatchSpanProcessor(new DiscardExporter());
+  const provider = new BasicTracerProvider({ spanProcessors: [processor] });
   trace.setGlobalTracerProvider(provider);
   return provider.getTracer('bench');
 }
 
+let ourManager: TracelightContextManager | undefined;
 function lightProvider(manager: 'ours' | 'official' = 'ours'): LightTracerProvider {
-  context.setGlobalContextManager(
-    manager === 'ours' ? new TracelightContextManager() : new AsyncLocalStorageContextManager().enable(),
-  );
+  ourManager = manager === 'ours' ? new TracelightContextManager() : undefined;
+  context.setGlobalContextManager(ourManager ?? new AsyncLocalStorageContextManager().enable());
   return new LightTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
 }
 
@@ -81,10 +85,22 @@ const configs: Record<string, Config> = {
         });
     },
   },
+  'sync: official startActiveSpan (tracelight batch processor)': {
+    kind: 'sync',
+    setup() {
+      const tracer = officialTracer(true);
+      return () =>
+        tracer.startActiveSpan('op', (span: Span) => {
+          const r = work();
+          span.end();
+          return r;
+        });
+    },
+  },
   'sync: withSpan (init tracer)': {
     kind: 'sync',
     setup() {
-      setWithSpanTracer(lightProvider().getTracer('tracelight'));
+      setWithSpanTracer(lightProvider().getTracer('tracelight'), ourManager);
       return () => withSpan('op', work);
     },
   },
@@ -134,10 +150,22 @@ const configs: Record<string, Config> = {
         });
     },
   },
+  'async: official startActiveSpan (tracelight batch processor)': {
+    kind: 'async',
+    setup() {
+      const tracer = officialTracer(true);
+      return () =>
+        tracer.startActiveSpan('op', async (span: Span) => {
+          const r = await asyncWork();
+          span.end();
+          return r;
+        });
+    },
+  },
   'async: withSpan (init tracer)': {
     kind: 'async',
     setup() {
-      setWithSpanTracer(lightProvider().getTracer('tracelight'));
+      setWithSpanTracer(lightProvider().getTracer('tracelight'), ourManager);
       return () => withSpan('op', asyncWork);
     },
   },

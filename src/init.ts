@@ -66,7 +66,8 @@ function start(options: TracelightOptions): TracelightHandle {
   if (config.disabled) return noopHandle();
 
   const pipeline: Pipeline = buildPipeline(options, config, env);
-  if (!context.setGlobalContextManager(pipeline.contextManager)) {
+  const ownsContext = context.setGlobalContextManager(pipeline.contextManager);
+  if (!ownsContext) {
     warnOnce('init:context', 'another context manager is already registered; tracelight uses it, which may lose context across awaits.');
   }
   if (!propagation.setGlobalPropagator(pipeline.propagator)) {
@@ -76,7 +77,7 @@ function start(options: TracelightOptions): TracelightHandle {
     warnOnce('init:provider', 'another OpenTelemetry tracer provider is already registered; spans go to it, not to tracelight.');
   }
   const tracer = pipeline.provider.getTracer('tracelight', VERSION);
-  setWithSpanTracer(tracer);
+  setWithSpanTracer(tracer, ownsContext ? pipeline.contextManager : undefined);
   const disableInstrumentations = pipeline.enableInstrumentations();
 
   let stopped: Promise<void> | undefined;
@@ -93,6 +94,7 @@ function start(options: TracelightOptions): TracelightHandle {
     shutdown() {
       stopped ??= (async () => {
         removeExitHooks();
+        setWithSpanTracer(undefined);
         disableInstrumentations();
         await pipeline.shutdown().catch(() => undefined);
       })();

@@ -5,6 +5,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type ContextManager,
   type Exception,
   type Link,
   type Span,
@@ -42,15 +43,18 @@ export interface WithSpanOptions {
 export type SpanBody<T> = (span: Span) => T;
 
 let withSpanTracer: Tracer | undefined;
+let withSpanContext: ContextManager | undefined;
 
 /**
  * Makes `withSpan`/`traced` use `tracer` instead of looking up `trace.getTracer('tracelight')`
- * on every call; `init()` passes its own tracer, `undefined` restores the lookup (e.g. on
- * shutdown, or when another provider takes over).
+ * on every call, and, when given, `manager` (the context manager `init()` registered globally)
+ * instead of going through the API's global lookup (a version check per call) twice per span.
+ * `undefined` restores the lookups (e.g. on shutdown, or when another provider takes over).
  * @internal
  */
-export function setWithSpanTracer(tracer: Tracer | undefined): void {
+export function setWithSpanTracer(tracer: Tracer | undefined, manager?: ContextManager): void {
   withSpanTracer = tracer;
+  withSpanContext = tracer === undefined ? undefined : manager;
 }
 
 /**
@@ -94,7 +98,8 @@ export function startAndRun<T>(
   thisArg: unknown,
   args: unknown[] | undefined,
 ): T {
-  let parentContext = contextApi.active();
+  const manager = withSpanContext;
+  let parentContext = manager !== undefined ? manager.active() : contextApi.active();
   if (options !== undefined && options.parent !== undefined && !options.root) {
     parentContext = resolveParent(parentContext, options.parent);
   }
@@ -110,9 +115,10 @@ export function startAndRun<T>(
     span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
   }
   const active = trace.setSpan(parentContext, span);
+  const ctx = manager !== undefined ? manager : contextApi;
   return args === undefined
-    ? (contextApi.with(active, runWithSpan, undefined, fn, span) as T)
-    : (contextApi.with(active, runApplied, undefined, fn, span, thisArg, args) as T);
+    ? (ctx.with(active, runWithSpan, undefined, fn, span) as T)
+    : (ctx.with(active, runApplied, undefined, fn, span, thisArg, args) as T);
 }
 
 function resolveParent(active: Context, parent: Context | SpanContext): Context {

@@ -74,10 +74,11 @@ export function setupTestTracing(options: TestTracingOptions = {}): TestTracing 
   trace.disable();
   context.disable();
   propagation.disable();
-  context.setGlobalContextManager(new TracelightContextManager());
+  const manager = new TracelightContextManager();
+  context.setGlobalContextManager(manager);
   propagation.setGlobalPropagator(createPropagator(['tracecontext', 'baggage']));
   trace.setGlobalTracerProvider(provider);
-  setWithSpanTracer(provider.getTracer('tracelight'));
+  setWithSpanTracer(provider.getTracer('tracelight'), manager);
 
   const readable = () => exporter.getFinishedSpans();
   const instance: TestTracing = {

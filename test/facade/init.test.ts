@@ -228,6 +228,26 @@ describe('init()', () => {
     await handle.shutdown();
   });
 
+  it('with another context manager already registered, withSpan follows that one', async () => {
+    const tl = await fresh();
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const other = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(other);
+    const messages = captureDiag();
+    const exporter = collectingExporter();
+    const handle = tl.init({ exporter });
+    await tl.withSpan('outer', async (outer) => {
+      expect(other.active()).not.toBe(ROOT_CONTEXT);
+      expect(trace.getSpan(other.active())).toBe(outer);
+      await tl.withSpan('inner', async () => undefined);
+    });
+    await handle.forceFlush();
+    const [inner, outer] = exporter.spans as [ReadableSpan, ReadableSpan];
+    expect(inner.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+    expect(messages.some((m) => m.includes('another context manager'))).toBe(true);
+    await handle.shutdown();
+  });
+
   it('the active context outside spans is ROOT', async () => {
     const tl = await fresh();
     const handle = tl.init({ exporter: 'none' });
