@@ -11,16 +11,8 @@ import type {
   TracelightOptions,
 } from './options.js';
 import type { RedactOptions } from '../span/redact.js';
-
-/** Span limits with every field set (the specification's defaults where nothing was said). */
-export interface ResolvedSpanLimits {
-  attributeCountLimit: number;
-  attributeValueLengthLimit: number;
-  eventCountLimit: number;
-  linkCountLimit: number;
-  attributePerEventCountLimit: number;
-  attributePerLinkCountLimit: number;
-}
+import type { ResolvedSpanLimits } from '../span/span-runtime.js';
+import { resolveOtlpTracesUrl } from '../exporters/otlp-endpoint.js';
 
 /** Everything init() needs, with code options, environment and defaults already merged. */
 export interface ResolvedConfig {
@@ -40,13 +32,7 @@ export interface ResolvedConfig {
   flushOnExit: boolean;
 }
 
-const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318/v1/traces';
 const KNOWN_EXPORTERS: readonly string[] = ['console', 'otlp', 'none'];
-
-/** A base endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) gets the traces path appended, as the specification says. */
-export function tracesUrlFromBase(base: string): string {
-  return base.replace(/\/+$/, '') + '/v1/traces';
-}
 
 function positive(name: string, value: number | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
@@ -98,8 +84,13 @@ export function resolveConfig(options: TracelightOptions, env: EnvSettings): Res
   if (options.environment !== undefined) resourceAttributes['deployment.environment.name'] = options.environment;
 
   const o = options.otlp ?? {};
+  // A base endpoint gets /v1/traces appended (the exporters' own rule); an unparsable one is passed
+  // on as is, so the exporter reports it once with what to fix.
   const endpoint =
-    o.endpoint ?? env.otlp.endpoint ?? (env.otlp.baseEndpoint ? tracesUrlFromBase(env.otlp.baseEndpoint) : DEFAULT_OTLP_ENDPOINT);
+    o.endpoint ??
+    env.otlp.endpoint ??
+    resolveOtlpTracesUrl({ endpoint: env.otlp.baseEndpoint }) ??
+    (env.otlp.baseEndpoint as string);
   const b = options.batch ?? {};
   const maxQueueSize = positive('maxQueueSize', b.maxQueueSize ?? env.batch.maxQueueSize, 2048, 1);
   const maxExportBatchSize = Math.min(

@@ -28,7 +28,7 @@ export function resolveOtlpTracesUrl(endpoints: { endpoint?: string; tracesEndpo
     );
     return url.href;
   }
-  url.pathname = url.pathname.endsWith('/') ? url.pathname + TRACES_PATH : `${url.pathname}/${TRACES_PATH}`;
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${TRACES_PATH}`;
   return url.href;
 }
 

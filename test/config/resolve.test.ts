@@ -1,7 +1,8 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readEnv, readLogLevel } from '../../src/config/env.js';
-import { resolveConfig, tracesUrlFromBase } from '../../src/config/resolve.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { resolveOtlpTracesUrl } from '../../src/exporters/otlp-endpoint.js';
 import { createSampler } from '../../src/config/sampler.js';
 import { forgetReported } from '../../src/internal/diag.js';
 import { captureDiag } from '../helpers/capture-diag.js';
@@ -181,8 +182,8 @@ describe('resolveConfig', () => {
   });
 
   it('a base endpoint gets /v1/traces once', () => {
-    expect(tracesUrlFromBase('http://x:4318')).toBe('http://x:4318/v1/traces');
-    expect(tracesUrlFromBase('http://x:4318///')).toBe('http://x:4318/v1/traces');
+    expect(resolveOtlpTracesUrl({ endpoint: 'http://x:4318' })).toBe('http://x:4318/v1/traces');
+    expect(resolveOtlpTracesUrl({ endpoint: 'http://x:4318///' })).toBe('http://x:4318/v1/traces');
   });
 });
 
