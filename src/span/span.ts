@@ -35,6 +35,11 @@ const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
 
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
+function isPrimitiveValue(value: unknown): boolean {
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean';
+}
+
 function warnAfterEnd(operation: string): void {
   warnOnce(
     `span.after-end.${operation}`,
@@ -204,6 +209,37 @@ export class LightSpan implements Span, ReadableSpan {
       if (isRecordable(key, value)) this._put(key, value);
     }
     return this;
+  }
+
+  /**
+   * Takes `attributes`, a fresh sanitized copy that nobody else writes to, as the span's start
+   * attributes: null values and entries over the count limit are removed, the rest redacted and
+   * truncated in place. Same result as {@link _put} per entry, without storing key by key.
+   * @internal
+   */
+  _adopt(attributes: Attributes): void {
+    const rt = this._rt;
+    const countLimit = rt.limits.attributeCountLimit;
+    const lengthLimit = rt.limits.attributeValueLengthLimit;
+    const redactor = rt.redactor;
+    let count = 0;
+    // A fresh object of the caller's or our own copy: every enumerable key is its own.
+    for (const key in attributes) {
+      const value = attributes[key];
+      // Entries are valid unless a sampler added invalid ones by mutating the object.
+      const recordable = value != null && (isPrimitiveValue(value) || isRecordable(key, value));
+      if (!recordable || count >= countLimit) {
+        if (recordable) this._droppedAttributesCount++;
+        delete attributes[key];
+        continue;
+      }
+      count++;
+      let recorded = redactor === undefined ? value : redactor.redact(key, value);
+      if (lengthLimit !== Infinity) recorded = truncateValue(recorded, lengthLimit);
+      if (recorded !== value) attributes[key] = recorded;
+    }
+    this._attributes = attributes;
+    this._attributesCount = count;
   }
 
   /** Records a validated, non-null value under the count limit, redacted then truncated. @internal */

@@ -17,6 +17,8 @@ import {
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { errorOnce } from '../internal/diag.js';
+import { lightBase } from '../internal/light-context.js';
+import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../internal/owned-attributes.js';
 import { describeError } from '../internal/safe-call.js';
 import { hasOwn, isRecordable, sanitizeAttributes } from './attributes.js';
 import { randomSpanId, randomTraceId } from './ids.js';
@@ -83,7 +85,10 @@ export class LightTracer implements Tracer {
     const spanId = randomSpanId();
     const kind = options?.kind ?? SpanKind.INTERNAL;
     const optionAttributes = options?.attributes;
-    const attributes = optionAttributes === undefined ? {} : sanitizeAttributes(optionAttributes);
+    let attributes: Attributes;
+    if (optionAttributes === undefined) attributes = {};
+    else if ((options as OwnedAttributesFlag)[ATTRIBUTES_OWNED] === true) attributes = optionAttributes; // validated in _adopt
+    else attributes = sanitizeAttributes(optionAttributes);
     const links: Link[] = [];
     const optionLinks = options?.links;
     if (optionLinks !== undefined) {
@@ -112,7 +117,8 @@ export class LightTracer implements Tracer {
     const span = new LightSpan(rt, spanContext, name, kind, parentSpanContext, options?.startTime);
     for (let i = 0; i < links.length; i++) span.addLink(links[i]!);
     // Also picks up attributes a sampler added by mutating `attributes`, as the SDK does.
-    setInitialAttributes(span, attributes, result.attributes);
+    if (result.attributes === undefined) span._adopt(attributes);
+    else setInitialAttributes(span, attributes, result.attributes);
     if (rt.watcher !== undefined) rt.watcher.add(span);
     rt.processors.onStart(span, ctx);
     return span;
@@ -148,7 +154,7 @@ export class LightTracer implements Tracer {
     }
     const parentContext = ctx ?? contextApi.active();
     const span = this._start(name, options, parentContext);
-    return contextApi.with(trace.setSpan(parentContext, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+    return contextApi.with(trace.setSpan(lightBase(parentContext), span), fn as (span: Span) => ReturnType<F>, undefined, span);
   }
 }
 

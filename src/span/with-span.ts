@@ -15,6 +15,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { errorOnce } from '../internal/diag.js';
+import { lightBase } from '../internal/light-context.js';
 import { describeError } from '../internal/safe-call.js';
 import { LightTracer } from './tracer.js';
 
@@ -114,7 +115,7 @@ export function startAndRun<T>(
     errorOnce('with-span.start', `starting span "${name}" failed (${describeError(err)}); running without a span.`);
     span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
   }
-  const active = trace.setSpan(parentContext, span);
+  const active = trace.setSpan(lightBase(parentContext), span);
   const ctx = manager !== undefined ? manager : contextApi;
   return args === undefined
     ? (ctx.with(active, runWithSpan, undefined, fn, span) as T)

@@ -15,6 +15,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
+import { lightBase } from '../../internal/light-context.js';
 import { safeCall } from '../../internal/safe-call.js';
 import { OTHER_ERROR, OTHER_METHOD } from './constants.js';
 import { captureHeaders } from './headers.js';
@@ -87,7 +88,7 @@ export function mayPropagate(options: ResolvedHttpOptions, target: OutgoingTarge
  */
 export function traceHeaders(parent: Context, span: Span): Record<string, string> {
   const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(parent, span), carrier);
+  propagation.inject(trace.setSpan(lightBase(parent), span), carrier);
   return carrier;
 }
 

@@ -74,6 +74,3 @@ export const OTHER_ERROR = '_OTHER';
 
 /** Span name used when the method is `_OTHER`, as the conventions say. */
 export const OTHER_METHOD_SPAN_NAME = 'HTTP';
-
-/** Property (a registered symbol, so other modules can read it without importing us) holding the server span on `req`. */
-export const SERVER_SPAN = Symbol.for('tracelight.http.serverSpan');

@@ -1,14 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
-import { SERVER_SPAN } from './constants.js';
-import { normalizeMethod, spanName } from './method.js';
-import { NORMALIZED_METHOD } from './server.js';
-
-interface TracedRequest extends IncomingMessage {
-  [SERVER_SPAN]?: Span;
-  [NORMALIZED_METHOD]?: string;
-}
+import { spanName } from './method.js';
+import { serverRequestState } from './server.js';
 
 /**
  * The SERVER span tracelight started for `req`, or `undefined` (not traced, ignored, or another
@@ -16,7 +10,8 @@ interface TracedRequest extends IncomingMessage {
  * spans the handler started.
  */
 export function getServerSpan(req: IncomingMessage): Span | undefined {
-  return (req as TracedRequest | undefined)?.[SERVER_SPAN];
+  if (req === null || typeof req !== 'object') return undefined;
+  return serverRequestState(req)?.span;
 }
 
 /**
@@ -26,9 +21,10 @@ export function getServerSpan(req: IncomingMessage): Span | undefined {
  * nothing for an untraced request or an empty route. Never throws.
  */
 export function setHttpRoute(req: IncomingMessage, route: string): void {
-  const span = getServerSpan(req);
+  if (req === null || typeof req !== 'object') return;
+  const state = serverRequestState(req);
+  const span = state?.span;
   if (span === undefined || typeof route !== 'string' || route.length === 0) return;
-  const r = req as TracedRequest;
   span.setAttribute(ATTR_HTTP_ROUTE, route);
-  span.updateName(spanName(r[NORMALIZED_METHOD] ?? normalizeMethod(req.method), route));
+  span.updateName(spanName(state!.method, route));
 }

@@ -6,58 +6,46 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import {
-  ATTR_CLIENT_ADDRESS,
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_NETWORK_PEER_ADDRESS,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_PATH,
-  ATTR_URL_QUERY,
-  ATTR_URL_SCHEME,
-  ATTR_USER_AGENT_ORIGINAL,
-} from '@opentelemetry/semantic-conventions';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { errorOnce } from '../../internal/diag.js';
+import { LIGHT_ROOT_CONTEXT } from '../../internal/light-context.js';
+import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { describeError, safeCall } from '../../internal/safe-call.js';
-import { OTHER_ERROR, OTHER_METHOD, SERVER_SPAN } from './constants.js';
-import { setEmitterContext, setResponseEndHook } from './emitter-context.js';
+import { OTHER_ERROR, OTHER_METHOD } from './constants.js';
+import { currentFinishListener, getRequestState, setRequestState, setResponseEndHook } from './emitter-context.js';
+import type { RequestState } from './emitter-context.js';
 import { captureHeaders } from './headers.js';
 import { normalizeMethod, spanName } from './method.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { httpTracer } from './tracer.js';
 import { defaultPort, parseHostPort, redactQuery, splitTarget } from './url.js';
 
-/** On `req`: set once the request was handled by us (traced or ignored), so it is never traced twice. */
-const HANDLED = Symbol('tracelight.http.handled');
-/** On `res`: the open server span (removed when ended). */
-const OPEN_SPAN = Symbol('tracelight.http.openSpan');
-/** On `res`: the options the span was started with. */
-const OPTIONS = Symbol('tracelight.http.options');
-/** On `req`: the normalized method, for `setHttpRoute`. */
-export const NORMALIZED_METHOD = Symbol('tracelight.http.method');
-
-interface TracedRequest extends IncomingMessage {
-  [HANDLED]?: true;
-  [SERVER_SPAN]?: Span;
-  [NORMALIZED_METHOD]?: string;
-}
-
-interface TracedResponse extends ServerResponse {
-  [OPEN_SPAN]?: Span | undefined;
-  [OPTIONS]?: ResolvedHttpOptions;
+/**
+ * Everything about one handled request, in one object shared by `req` and `res` (one property
+ * each instead of one per field keeps the per-request stores few).
+ */
+export interface ServerRequestState extends RequestState {
+  /** The SERVER span (kept after it ended, for `getServerSpan`); undefined for an ignored request. */
+  readonly span: Span | undefined;
+  /** Whether `span` still has to be ended. */
+  open: boolean;
+  /** The method as recorded (`_OTHER` for unknown ones), for `setHttpRoute`. */
+  readonly method: string;
+  readonly options: ResolvedHttpOptions;
 }
 
 type Listener = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Whether we already handled this request (e.g. global instrumentation plus `traceHandler`). */
 export function isHandled(req: IncomingMessage): boolean {
-  return (req as TracedRequest)[HANDLED] === true;
+  return getRequestState(req) !== undefined;
+}
+
+/** The state of a request we handled, if any. @internal */
+export function serverRequestState(req: IncomingMessage): ServerRequestState | undefined {
+  return getRequestState(req) as ServerRequestState | undefined;
 }
 
 /**
@@ -75,78 +63,100 @@ export function runInServerSpan(
 ): unknown {
   let ctx: Context | undefined;
   try {
-    ctx = startServerSpan(options, req as TracedRequest, res as TracedResponse);
+    ctx = startServerSpan(options, req, res);
   } catch (err) {
     errorOnce('http.server.start', `could not start a span for an incoming request (${describeError(err)}); it runs untraced.`);
   }
   if (ctx === undefined) return fn.apply(thisArg, args as unknown[]);
-  // `fn.apply` called with `fn` as `this`: no closure per request.
-  return context.with(ctx, fn.apply, fn, thisArg, args as unknown[]);
+  return context.with(ctx, applyListener, undefined, fn, thisArg, args);
 }
 
-function startServerSpan(options: ResolvedHttpOptions, req: TracedRequest, res: TracedResponse): Context {
-  req[HANDLED] = true;
+/** `fn.apply(thisArg, args)`, as a plain function: no bound function per request. */
+function applyListener(fn: Listener, thisArg: unknown, args: ArrayLike<unknown>): unknown {
+  return fn.apply(thisArg, args as unknown[]);
+}
+
+function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res: ServerResponse): Context {
   const target = splitTarget(req.url ?? '/');
+  const method = req.method ?? 'GET';
   if (options.ignoreIncoming !== undefined) {
     const ignore = options.ignoreIncoming;
     if (safeCall('http.ignoreIncoming', 'the ignoreIncoming option', () => ignore(target.path, req)) === true) {
       const suppressed = suppressTracing(ROOT_CONTEXT);
-      setEmitterContext(req, res, suppressed);
+      const ignored: ServerRequestState = {
+        ctx: suppressed,
+        nodeFinishListener: currentFinishListener(res),
+        nodeEndListener: undefined,
+        span: undefined,
+        open: false,
+        method,
+        options,
+      };
+      setRequestState(req, res, ignored);
       return suppressed;
     }
   }
 
   const headers = req.headers;
-  const method = req.method ?? 'GET';
   const normalized = normalizeMethod(method);
   const socket = req.socket as TLSSocket | undefined;
   const scheme = socket?.encrypted === true ? 'https' : 'http';
+  // Literal keys (the values of the semantic-convention constants, checked in the tests): V8 builds
+  // this object from a fixed template and adds the optional keys with cached transitions, where
+  // keys computed from imported constants take a slower path on every request.
   const attributes: Attributes = {
-    [ATTR_HTTP_REQUEST_METHOD]: normalized,
-    [ATTR_URL_SCHEME]: scheme,
-    [ATTR_URL_PATH]: target.path,
-    [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+    'http.request.method': normalized,
+    'url.scheme': scheme,
+    'url.path': target.path,
+    'network.protocol.version': req.httpVersion,
   };
-  if (normalized === OTHER_METHOD) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
-  if (target.query !== undefined) attributes[ATTR_URL_QUERY] = redactQuery(target.query, options.sensitiveQueryParams);
+  if (normalized === OTHER_METHOD) attributes['http.request.method_original'] = method;
+  if (target.query !== undefined) attributes['url.query'] = redactQuery(target.query, options.sensitiveQueryParams);
   const host = headers.host;
   if (host !== undefined && host.length > 0) {
     const hp = parseHostPort(host);
-    attributes[ATTR_SERVER_ADDRESS] = hp.hostname;
-    attributes[ATTR_SERVER_PORT] = hp.port ?? defaultPort(scheme);
+    attributes['server.address'] = hp.hostname;
+    attributes['server.port'] = hp.port ?? defaultPort(scheme);
   }
   const userAgent = headers['user-agent'];
-  if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
   // client.address: the original client (first X-Forwarded-For entry), else the peer. The peer
   // is recorded separately only when it differs (a proxy), to keep the common span small.
   const peer = socket?.remoteAddress;
   const forwarded = headers['x-forwarded-for'];
   const client = typeof forwarded === 'string' ? firstForwardedFor(forwarded) : undefined;
   if (client !== undefined) {
-    attributes[ATTR_CLIENT_ADDRESS] = client;
-    if (peer !== undefined && peer !== client) attributes[ATTR_NETWORK_PEER_ADDRESS] = peer;
+    attributes['client.address'] = client;
+    if (peer !== undefined && peer !== client) attributes['network.peer.address'] = peer;
   } else if (peer !== undefined) {
-    attributes[ATTR_CLIENT_ADDRESS] = peer;
+    attributes['client.address'] = peer;
   }
   if (options.requestHeaders !== undefined) captureHeaders(attributes, options.requestHeaders, (n) => headers[n]);
 
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
-  const span = httpTracer().startSpan(spanName(normalized), { kind: SpanKind.SERVER, attributes }, parent);
+  const parent = propagation.extract(LIGHT_ROOT_CONTEXT, headers);
+  const spanOptions: SpanOptions & OwnedAttributesFlag = { kind: SpanKind.SERVER, attributes };
+  spanOptions[ATTRIBUTES_OWNED] = true; // `attributes` is not used after this
+  const span = httpTracer().startSpan(spanName(normalized), spanOptions, parent);
   const ctx = trace.setSpan(parent, span);
 
-  req[SERVER_SPAN] = span;
-  req[NORMALIZED_METHOD] = normalized;
-  res[OPEN_SPAN] = span;
-  res[OPTIONS] = options;
-  // The span ends from the response's emit of 'finish' or 'close' (see emitter-context.ts).
+  // Events of req/res are emitted from the connection's async context; the state makes 'data',
+  // 'end', 'finish', 'close' listeners the handler adds see the request's span, and ends the
+  // span from the response's emit of 'finish' or 'close' (see emitter-context.ts).
+  const state: ServerRequestState = {
+    ctx,
+    nodeFinishListener: currentFinishListener(res),
+    nodeEndListener: undefined,
+    span,
+    open: true,
+    method: normalized,
+    options,
+  };
+  setRequestState(req, res, state);
 
   if (options.serverRequestHook !== undefined) {
     const hook = options.serverRequestHook;
     safeCall('http.serverRequestHook', 'the serverRequestHook option', () => hook(span, req));
   }
-  // Events of req/res are emitted from the connection's async context; this makes 'data',
-  // 'end', 'finish', 'close' listeners the handler adds see the request's span.
-  setEmitterContext(req, res, ctx);
   return ctx;
 }
 
@@ -157,10 +167,11 @@ function firstForwardedFor(value: string): string | undefined {
 }
 
 /** Ends the SERVER span of `res` on 'finish' (done) or on a 'close' that came first (cut short). */
-function onResponseEvent(res: object, event: 'finish' | 'close'): void {
-  const traced = res as TracedResponse;
-  if (traced[OPEN_SPAN] === undefined) return;
-  endServerSpan(traced, event === 'finish' ? undefined : closedErrorType(traced));
+function onResponseEvent(res: object, state: RequestState, event: 'finish' | 'close'): void {
+  const s = state as ServerRequestState;
+  if (!s.open) return;
+  const response = res as ServerResponse;
+  endServerSpan(response, s, event === 'finish' ? undefined : closedErrorType(response));
 }
 setResponseEndHook(onResponseEvent);
 
@@ -169,19 +180,18 @@ setResponseEndHook(onResponseEvent);
  * Node recorded (`ECONNRESET` for a request body cut short), else `_OTHER` (the conventions'
  * fallback: e.g. a server timeout, or a client that left after sending its whole request).
  */
-function closedErrorType(res: TracedResponse): string {
+function closedErrorType(res: ServerResponse): string {
   const err = (res.req as IncomingMessage | undefined)?.errored ?? res.socket?.errored ?? undefined;
   const code = (err as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && code.length > 0) return code;
   return OTHER_ERROR;
 }
 
-function endServerSpan(res: TracedResponse, errorType: string | undefined): void {
-  const span = res[OPEN_SPAN];
-  if (span === undefined) return;
-  res[OPEN_SPAN] = undefined;
+function endServerSpan(res: ServerResponse, state: ServerRequestState, errorType: string | undefined): void {
+  const span = state.span!;
+  state.open = false;
   try {
-    const options = res[OPTIONS]!;
+    const options = state.options;
     let status = 0;
     if (errorType === undefined || res.headersSent) {
       status = res.statusCode;

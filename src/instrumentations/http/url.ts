@@ -124,17 +124,31 @@ export function parseHostPort(authority: string): HostPort {
       if (authority.charCodeAt(close + 1) === 58 /* : */) portStart = close + 2;
     }
   } else {
-    const colon = authority.lastIndexOf(':');
+    // (`indexOf` twice, not `lastIndexOf`: V8 runs the latter in C++, slower on this hot path.)
+    const colon = authority.indexOf(':');
     // Two colons without brackets: a bare IPv6 address, no port.
-    if (colon !== -1 && authority.indexOf(':') === colon) {
+    if (colon !== -1 && authority.indexOf(':', colon + 1) === -1) {
       hostEnd = colon;
       portStart = colon + 1;
     }
   }
   const hostname = hostEnd === authority.length ? authority : authority.slice(0, hostEnd);
   if (portStart === -1) return { hostname, port: undefined };
-  const port = Number(authority.slice(portStart));
+  const port = parseDigits(authority, portStart) ?? Number(authority.slice(portStart));
   return { hostname, port: Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined };
+}
+
+/** The decimal number made of all of `s` from `start` when it is 1 to 5 plain digits, else undefined. */
+function parseDigits(s: string, start: number): number | undefined {
+  const end = s.length;
+  if (end - start < 1 || end - start > 5) return undefined;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** Default port of `http`/`https`. */
