@@ -4,18 +4,14 @@
  * @internal
  */
 import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { lightBase } from '../../internal/light-context.js';
+import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { safeCall } from '../../internal/safe-call.js';
 import { OTHER_ERROR, OTHER_METHOD } from './constants.js';
 import { captureHeaders } from './headers.js';
@@ -55,17 +51,20 @@ export function startClientSpan(
   }
   const normalized = normalizeMethod(target.method);
   const url = redactUrl(target.url, options.sensitiveQueryParams);
+  // Literal keys, as in server.ts: a fixed template instead of keys computed per request.
   const attributes: Attributes = {
-    [ATTR_HTTP_REQUEST_METHOD]: normalized,
-    [ATTR_URL_FULL]: url,
-    [ATTR_SERVER_ADDRESS]: target.hostname,
-    [ATTR_SERVER_PORT]: target.port,
+    'http.request.method': normalized,
+    'url.full': url,
+    'server.address': target.hostname,
+    'server.port': target.port,
   };
-  if (normalized === OTHER_METHOD) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
+  if (normalized === OTHER_METHOD) attributes['http.request.method_original'] = target.method;
   if (options.requestHeaders !== undefined && getRequestHeader !== undefined) {
     captureHeaders(attributes, options.requestHeaders, getRequestHeader);
   }
-  const span = httpTracer().startSpan(spanName(normalized), { kind: SpanKind.CLIENT, attributes }, parent);
+  const spanOptions: SpanOptions & OwnedAttributesFlag = { kind: SpanKind.CLIENT, attributes };
+  spanOptions[ATTRIBUTES_OWNED] = true; // `attributes` is not used after this
+  const span = httpTracer().startSpan(spanName(normalized), spanOptions, parent);
   if (options.clientRequestHook !== undefined) {
     const hook = options.clientRequestHook;
     safeCall('http.clientRequestHook', 'the clientRequestHook option', () =>
