@@ -184,6 +184,37 @@ describe('global instrumentation', () => {
     });
   });
 
+  test("req 'end' listeners the handler adds before or after the response finished see the span", async () => {
+    // The response is sent before the request body is read: Node adds its own 'end' listener to
+    // req while finishing (which the instrumentation leaves alone); the handler's must still run
+    // in the request's context.
+    const seen: Record<string, string | undefined> = {};
+    const id = () => trace.getActiveSpan()?.spanContext().spanId;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const ended = new Promise<void>((resolve) => {
+      void serve((req, res) => {
+        req.on('end', () => (seen.before = id()));
+        res.end('early');
+        res.on('close', () => {
+          setImmediate(() => {
+            req.on('end', () => ((seen.after = id()), resolve()));
+            req.resume();
+            release();
+          });
+        });
+      }).then((port) => {
+        const client = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/early' }, (res) => res.resume());
+        client.write('first part');
+        void released.then(() => client.end('last part'));
+      });
+    });
+    await ended;
+    const [span] = await waitForSpans(otel.exporter, 1, serverSpans);
+    const expected = span!.spanContext().spanId;
+    expect(seen).toEqual({ before: expected, after: expected });
+  });
+
   test('ignored paths get no span, and their outgoing calls are not traced', async () => {
     const downstream = await serve((req, res) => res.end(String(req.headers.traceparent ?? 'none')));
     const port = await serve(async (_req, res) => {

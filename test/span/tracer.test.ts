@@ -304,3 +304,47 @@ describe('LightTracerProvider', () => {
     }
   });
 });
+
+describe('start attributes', () => {
+  it('a copied object: the caller keeps theirs; nulls and invalid values are dropped; limits and redaction apply', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new LightTracerProvider({
+      spanLimits: { attributeCountLimit: 3, attributeValueLengthLimit: 4 },
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const input = { a: 'abcdefgh', gone: null, db_password: 'hunter2', bad: { nested: true }, b: 1, c: true, d: 'x' } as unknown as Attributes;
+    const before = { ...input };
+    provider.getTracer('t').startSpan('s', { attributes: input }).end();
+    expect(input).toEqual(before);
+    const span = exporter.getFinishedSpans()[0]!;
+    // 'bad' is invalid, so the slow copy drops it; the first three recordable entries are kept.
+    expect(span.attributes).toEqual({ a: 'abcd', db_password: '[RED', b: 1 });
+    expect(span.droppedAttributesCount).toBe(2);
+  });
+
+  it('an owned object (ATTRIBUTES_OWNED) is validated, limited and redacted in place, and becomes the span\'s', async () => {
+    const { ATTRIBUTES_OWNED } = await import('../../src/internal/owned-attributes.js');
+    const exporter = new InMemorySpanExporter();
+    const provider = new LightTracerProvider({ spanLimits: { attributeCountLimit: 3 }, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const owned = { 'http.request.method': 'GET', gone: undefined, token: 'secret', bad: { x: 1 }, n: 2, extra: 'over the limit' } as unknown as Attributes;
+    provider.getTracer('t').startSpan('s', { attributes: owned, [ATTRIBUTES_OWNED]: true } as never).end();
+    const span = exporter.getFinishedSpans()[0]!;
+    expect(span.attributes).toBe(owned);
+    expect({ ...span.attributes }).toEqual({ 'http.request.method': 'GET', token: '[REDACTED]', n: 2 });
+    expect(span.droppedAttributesCount).toBe(1);
+  });
+
+  it('attributes a sampler adds by mutating the object it was given are recorded', () => {
+    const exporter = new InMemorySpanExporter();
+    const sampler: Sampler = {
+      shouldSample: (_c, _t, _n, _k, attributes) => {
+        attributes['sampler.added'] = 'yes';
+        return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+      },
+      toString: () => 'mutating',
+    };
+    const provider = new LightTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    provider.getTracer('t').startSpan('s', { attributes: { a: 1 } }).end();
+    expect(exporter.getFinishedSpans()[0]!.attributes).toEqual({ a: 1, 'sampler.added': 'yes' });
+  });
+});
