@@ -6,6 +6,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import { warnOnce } from '../internal/diag.js';
+import { parentBasedAlwaysOn } from '../span/default-sampler.js';
 import type { SamplerName } from './options.js';
 
 /**
@@ -17,7 +18,7 @@ export function createSampler(choice: SamplerName | number | Sampler | undefined
   if (typeof choice === 'number') {
     if (!(choice >= 0 && choice <= 1)) {
       warnOnce('config:sampler', `sampler ratio ${choice} is outside [0, 1]; sampling everything (parentbased_always_on).`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBasedAlwaysOn();
     }
     return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(choice) });
   }
@@ -34,9 +35,9 @@ export function createSampler(choice: SamplerName | number | Sampler | undefined
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratioArg) });
     case undefined:
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBasedAlwaysOn();
     default:
       warnOnce('config:sampler', `unknown sampler ${JSON.stringify(choice)}; using parentbased_always_on.`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBasedAlwaysOn();
   }
 }

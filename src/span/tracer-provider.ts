@@ -1,13 +1,8 @@
 import type { Tracer, TracerOptions, TracerProvider } from '@opentelemetry/api';
 import { defaultResource, type Resource } from '@opentelemetry/resources';
-import {
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  type Sampler,
-  type SpanLimits,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanLimits, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { errorOnce } from '../internal/diag.js';
+import { parentBasedAlwaysOn } from './default-sampler.js';
 import { describeError } from '../internal/safe-call.js';
 import { OpenSpanTracker } from './open-span-tracker.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -69,7 +64,7 @@ export class LightTracerProvider implements TracerProvider {
 
   constructor(options: LightTracerProviderOptions = {}) {
     this._resource = options.resource ?? defaultResource();
-    this._sampler = options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    this._sampler = options.sampler ?? parentBasedAlwaysOn();
     const l = options.spanLimits;
     this._limits = Object.freeze({
       attributeCountLimit: l?.attributeCountLimit ?? 128,

@@ -21,10 +21,14 @@ import { lightBase } from '../internal/light-context.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../internal/owned-attributes.js';
 import { describeError } from '../internal/safe-call.js';
 import { hasOwn, isRecordable, sanitizeAttributes } from './attributes.js';
+import { isParentBasedAlwaysOn } from './default-sampler.js';
 import { randomSpanId, randomTraceId } from './ids.js';
 import { LightNonRecordingSpan } from './non-recording-span.js';
 import { LightSpan } from './span.js';
 import type { SpanRuntime } from './span-runtime.js';
+
+const RECORD_AND_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+const NOT_RECORD: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
 /** W3C Trace Context Level 2 `random` flag: the trace id's right 7 bytes are random. */
 export const TRACE_FLAG_RANDOM = 0x02;
@@ -46,12 +50,15 @@ export interface TracerState {
 export class LightTracer implements Tracer {
   /** @internal */ readonly _rt: SpanRuntime;
   private readonly _sampler: Sampler;
+  /** The sampler is the default `parentbased_always_on`: decided inline. */
+  private readonly _parentBasedAlwaysOn: boolean;
   private readonly _state: TracerState;
 
   /** @internal Obtain tracers from `LightTracerProvider.getTracer`. */
   constructor(rt: SpanRuntime, sampler: Sampler, state: TracerState) {
     this._rt = rt;
     this._sampler = sampler;
+    this._parentBasedAlwaysOn = isParentBasedAlwaysOn(sampler);
     this._state = state;
   }
 
@@ -97,7 +104,13 @@ export class LightTracer implements Tracer {
 
     let result: SamplingResult;
     try {
-      result = this._sampler.shouldSample(ctx, traceId, name, kind, attributes, links);
+      if (this._parentBasedAlwaysOn) {
+        // What that sampler decides, without its per-call regex check of the parent's ids.
+        const keep = parentSpanContext === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+        result = keep ? RECORD_AND_SAMPLED : NOT_RECORD;
+      } else {
+        result = this._sampler.shouldSample(ctx, traceId, name, kind, attributes, links);
+      }
     } catch (err) {
       errorOnce('span.sampler', `the sampler threw (${describeError(err)}); the span was not recorded. Fix the sampler.`);
       result = { decision: SamplingDecision.NOT_RECORD };

@@ -348,3 +348,30 @@ describe('start attributes', () => {
     expect(exporter.getFinishedSpans()[0]!.attributes).toEqual({ a: 1, 'sampler.added': 'yes' });
   });
 });
+
+describe('default sampler (parentbased_always_on, decided inline)', () => {
+  it('decides as the official ParentBasedSampler for roots, local and remote parents, sampled or not, valid or not', async () => {
+    const { ParentBasedSampler, AlwaysOnSampler } = await import('@opentelemetry/sdk-trace-base');
+    const fast = new LightTracerProvider().getTracer('t');
+    const official = new LightTracerProvider({ sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) }).getTracer('t');
+    const state = new TraceState('k=v');
+    const parents: Context[] = [ROOT_CONTEXT];
+    for (const isRemote of [true, false]) {
+      for (const traceFlags of [0, 1, 2, 3]) {
+        for (const traceId of ['1'.repeat(32), '0'.repeat(32), 'XYZ']) {
+          parents.push(trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: '2'.repeat(16), traceFlags, isRemote, traceState: state }));
+        }
+      }
+    }
+    const sampledLocal = fast.startSpan('p');
+    parents.push(trace.setSpan(ROOT_CONTEXT, sampledLocal));
+    for (const parent of parents) {
+      const a = fast.startSpan('c', {}, parent);
+      const b = official.startSpan('c', {}, parent);
+      expect(a.isRecording()).toBe(b.isRecording());
+      expect(a.spanContext().traceFlags).toBe(b.spanContext().traceFlags);
+      expect(a.spanContext().traceState).toBe(b.spanContext().traceState);
+      expect(a.constructor).toBe(b.constructor);
+    }
+  });
+});
