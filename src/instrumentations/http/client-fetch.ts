@@ -50,7 +50,8 @@ let subscribed = false;
 function hasHeader(headers: unknown, name: string): boolean {
   if (Array.isArray(headers)) {
     for (let i = 0; i < headers.length; i += 2) {
-      if (String(headers[i]).toLowerCase() === name) return true;
+      const key = String(headers[i]);
+      if (key.length === name.length && key.toLowerCase() === name) return true;
     }
     return false;
   }
