@@ -96,9 +96,10 @@ export class LightTracer implements Tracer {
     if (optionAttributes === undefined) attributes = {};
     else if ((options as OwnedAttributesFlag)[ATTRIBUTES_OWNED] === true) attributes = optionAttributes; // validated in _adopt
     else attributes = sanitizeAttributes(optionAttributes);
-    const links: Link[] = [];
     const optionLinks = options?.links;
+    let links: Link[] | undefined;
     if (optionLinks !== undefined) {
+      links = [];
       for (const link of optionLinks) links.push({ context: link.context, attributes: sanitizeAttributes(link.attributes) });
     }
 
@@ -109,7 +110,7 @@ export class LightTracer implements Tracer {
         const keep = parentSpanContext === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
         result = keep ? RECORD_AND_SAMPLED : NOT_RECORD;
       } else {
-        result = this._sampler.shouldSample(ctx, traceId, name, kind, attributes, links);
+        result = this._sampler.shouldSample(ctx, traceId, name, kind, attributes, (links ??= []));
       }
     } catch (err) {
       errorOnce('span.sampler', `the sampler threw (${describeError(err)}); the span was not recorded. Fix the sampler.`);
@@ -128,7 +129,7 @@ export class LightTracer implements Tracer {
 
     const rt = this._rt;
     const span = new LightSpan(rt, spanContext, name, kind, parentSpanContext, options?.startTime);
-    for (let i = 0; i < links.length; i++) span.addLink(links[i]!);
+    if (links !== undefined) for (let i = 0; i < links.length; i++) span.addLink(links[i]!);
     // Also picks up attributes a sampler added by mutating `attributes`, as the SDK does.
     if (result.attributes === undefined) span._adopt(attributes);
     else setInitialAttributes(span, attributes, result.attributes);

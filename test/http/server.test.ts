@@ -259,6 +259,8 @@ describe('global instrumentation', () => {
     for (let i = 0; i < 20; i++) {
       const s = spans.find((x) => x.attributes['url.path'] === `/k${i}`)!;
       expect(s.spanContext().traceId).toBe(traceIds[i]);
+      // The peer address is read once per connection and reused for its later requests.
+      expect(s.attributes['client.address']).toBe('127.0.0.1');
     }
   });
 
