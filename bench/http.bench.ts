@@ -7,7 +7,9 @@
  * Every server runs in its own child process; the load comes from autocannon in another child
  * process (50 connections, BENCH_HTTP_SECONDS per run, default 5); configurations are
  * interleaved (order rotated each round, BENCH_HTTP_ROUNDS rounds, default 3) and the medians are
- * reported with their ratio to untraced. Targets: tracelight keeps >= 90% of untraced req/s on
+ * reported with their ratio to untraced. "AsyncLocalStorage.run only" is the floor of any
+ * AsyncLocalStorage-based tracer: one `run` per request, no span. BENCH_HTTP_SCENARIOS=plain runs
+ * one scenario. Targets: tracelight keeps >= 90% of untraced req/s on
  * the minimal server and >= 85% with one downstream fetch.
  *
  * This file is its own child: `--server <config> <scenario> [downstreamPort]` and `--downstream`.
@@ -21,10 +23,20 @@ import { header } from './lib.js';
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
 
-const CONFIGS = ['untraced', 'tracelight (official SDK)', 'tracelight init()', 'official OpenTelemetry'] as const;
+const CONFIGS = [
+  'untraced',
+  'AsyncLocalStorage.run only',
+  'tracelight (official SDK)',
+  'tracelight init()',
+  'official OpenTelemetry',
+] as const;
 type Config = (typeof CONFIGS)[number];
 const SCENARIOS = ['plain', 'fetch'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** BENCH_HTTP_SCENARIOS=plain (or fetch) runs one scenario only. */
+const RUN_SCENARIOS = (process.env.BENCH_HTTP_SCENARIOS ?? SCENARIOS.join(','))
+  .split(',')
+  .filter((s): s is Scenario => (SCENARIOS as readonly string[]).includes(s));
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
@@ -73,13 +85,23 @@ async function setUpTracing(config: Config): Promise<typeof import('node:http')>
 async function runServer(config: Config, scenario: Scenario, downstreamPort: number): Promise<void> {
   const http = await setUpTracing(config);
   const downstream = `http://127.0.0.1:${downstreamPort}/`;
+  // The floor of any tracer built on AsyncLocalStorage (as tracelight and the official SDK are):
+  // one `run` per request with a store, nothing else. On Node 20 its async_hooks cost alone is
+  // ~16 % of an untraced request's instructions.
+  type Handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => unknown;
+  let wrap = (handler: Handler): Handler => handler;
+  if (config === 'AsyncLocalStorage.run only') {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const als = new AsyncLocalStorage<object>();
+    wrap = (handler) => (req, res) => als.run({ req }, handler, req, res);
+  }
   const server =
     scenario === 'plain'
-      ? http.createServer((_req, res) => {
+      ? http.createServer(wrap((_req, res) => {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.end('ok');
-        })
-      : http.createServer(async (_req, res) => {
+        }))
+      : http.createServer(wrap(async (_req, res) => {
           try {
             const r = await fetch(downstream);
             const text = await r.text();
@@ -88,7 +110,7 @@ async function runServer(config: Config, scenario: Scenario, downstreamPort: num
           } catch {
             res.writeHead(502).end();
           }
-        });
+        }));
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => {
     const address = server.address() as import('node:net').AddressInfo;
@@ -230,5 +252,5 @@ if (mode === '--server') {
   await runDownstream();
 } else {
   console.log(header() + '\n');
-  for (const scenario of SCENARIOS) await benchScenario(scenario);
+  for (const scenario of RUN_SCENARIOS) await benchScenario(scenario);
 }
