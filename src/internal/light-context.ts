@@ -45,9 +45,11 @@ class LightContext implements Context {
     while (node instanceof LightContext) {
       if (node._key === key) return node._value === DELETED ? undefined : node._value;
       const entries: Map<symbol, unknown> | undefined = node._entries;
-      if (entries !== undefined && entries.has(key)) {
+      if (entries !== undefined) {
+        // One lookup in the common case; `has` only tells an explicit undefined from a miss.
         const value = entries.get(key);
-        return value === DELETED ? undefined : value;
+        if (value !== undefined) return value === DELETED ? undefined : value;
+        if (entries.has(key)) return undefined;
       }
       node = node._parent;
     }

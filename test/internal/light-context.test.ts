@@ -6,10 +6,10 @@ import { LIGHT_ROOT_CONTEXT, lightBase } from '../../src/internal/light-context.
 
 const KEYS = [createContextKey('a'), createContextKey('b'), createContextKey('c'), createContextKey('d')];
 
-type Op = { kind: 'set'; key: number; value: number } | { kind: 'delete'; key: number };
+type Op = { kind: 'set'; key: number; value: number | undefined } | { kind: 'delete'; key: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 3 }), value: fc.integer() }),
+  fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 3 }), value: fc.option(fc.integer(), { nil: undefined }) }),
   fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 3 }) }),
 );
 
