@@ -215,6 +215,38 @@ describe('global instrumentation', () => {
     expect(seen).toEqual({ before: expected, after: expected });
   });
 
+  test("once Node's own req 'end' listener is known, a handler's 'end' listener still sees the span", async () => {
+    // The first request teaches the instrumentation Node's listener (added while finishing, as
+    // the body is unread); on the second, the handler's 'end' listener comes after Node's.
+    const id = () => trace.getActiveSpan()?.spanContext().spanId;
+    const seen: (string | undefined)[] = [];
+    let onSecondEnd!: () => void;
+    const secondEnded = new Promise<void>((r) => (onSecondEnd = r));
+    const releases: (() => void)[] = [];
+    const port = await serve((req, res) => {
+      const first = req.url === '/first';
+      res.end('early');
+      res.on('close', () => {
+        setImmediate(() => {
+          if (!first) req.on('end', () => (seen.push(id()), onSecondEnd()));
+          req.resume();
+          releases.shift()?.();
+        });
+      });
+    });
+    for (const path of ['/first', '/second']) {
+      await new Promise<void>((done) => {
+        const client = http.request({ host: '127.0.0.1', port, method: 'POST', path }, (res) => res.resume().on('end', done));
+        client.write('first part');
+        releases.push(() => client.end('last part'));
+      });
+    }
+    await secondEnded;
+    const spans = await waitForSpans(otel.exporter, 2, serverSpans);
+    const second = spans.find((s) => s.attributes['url.path'] === '/second')!;
+    expect(seen).toEqual([second.spanContext().spanId]);
+  });
+
   test('ignored paths get no span, and their outgoing calls are not traced', async () => {
     const downstream = await serve((req, res) => res.end(String(req.headers.traceparent ?? 'none')));
     const port = await serve(async (_req, res) => {

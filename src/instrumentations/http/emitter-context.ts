@@ -12,8 +12,9 @@
  * Switching context is skipped when nobody but Node itself listens to the event, or when the
  * context is already active (events emitted synchronously from the handler): an
  * `AsyncLocalStorage.run` per event was measured at ~1.7 µs per request on Node 20. Node's own
- * 'finish' listener on `res` (there before the handler runs) is recorded in the state so it
- * alone does not count. The SERVER span ends from here too ({@link setResponseEndHook}),
+ * listeners do not count: its 'finish' listener on `res` (there before the handler runs) is
+ * recorded in the state, and its 'end' listener on `req` is learned once. The SERVER span ends
+ * from here too ({@link setResponseEndHook}),
  * instead of from 'finish'/'close' listeners added per request.
  *
  * Installed on first use and left in place (it is inert for objects without a state), so it
@@ -36,11 +37,6 @@ export interface RequestState {
   readonly ctx: Context;
   /** `res`'s 'finish' listener(s) when the handler started (Node's own), or undefined. */
   readonly nodeFinishListener: unknown;
-  /**
-   * `req`'s 'end' listener Node adds while handling 'finish' (`clearIncoming`, when the request
-   * was not read to its end), if the request had no 'end' listener before; else undefined.
-   */
-  nodeEndListener: unknown;
 }
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -55,28 +51,24 @@ type EndHook = (res: object, state: RequestState, event: 'finish' | 'close') => 
 let installed = false;
 let responseEndHook: EndHook | undefined;
 
+/**
+ * Node's own 'end' listener on `req` (`clearIncoming`, which Node adds while handling 'finish'
+ * when the request was not read to its end), learned from the first response that shows it. It is
+ * one function for the whole process, so later requests compare against it instead of watching
+ * `req` around every 'finish'. Should a Node version add another function, its 'end' events only
+ * switch context needlessly.
+ */
+let nodeEndListener: unknown;
+
 /** Called (before any listener) when a traced `ServerResponse` emits 'finish' or 'close'. @internal */
 export function setResponseEndHook(hook: EndHook): void {
   responseEndHook = hook;
 }
 
 /** `target`'s listeners of `event` as EventEmitter keeps them: undefined, a function or an array. */
-function listenersOf(target: Target | undefined, event: string): unknown {
+function listenersOf(target: Target | undefined, event: string | symbol): unknown {
   const events = target?._events;
   return events !== undefined && events !== null && typeof events === 'object' ? events[event] : undefined;
-}
-
-/** Whether a listener other than Node's own ('finish' on `res`, 'end' on `req`) listens to `event`. */
-function hasUserListeners(target: Target, state: RequestState, event: string | symbol): boolean {
-  const events = target._events;
-  if (events === undefined || events === null || typeof events !== 'object') {
-    return (target as unknown as { listenerCount(e: string | symbol): number }).listenerCount(event) > 0;
-  }
-  const listeners = events[event];
-  if (listeners === undefined) return false;
-  if (event === 'finish') return listeners !== state.nodeFinishListener;
-  if (event === 'end') return listeners !== state.nodeEndListener;
-  return true;
 }
 
 /** `original.call(self, ...)` with exactly `n` of the given arguments: no array per event. */
@@ -103,37 +95,95 @@ function callEmit(
   }
 }
 
-function wrap(proto: { emit: Emit }, isResponse: boolean): void {
-  const original = proto.emit;
-  if (typeof original !== 'function') return;
-  // Called with more than four arguments (rare): everything through one generic path.
-  const emitMany = function emitMany(this: unknown, ...args: [string | symbol, ...unknown[]]): boolean {
+/** Emits with the request's context active: a handler's own listener is about to run. */
+function emitInContext(
+  original: Emit,
+  self: unknown,
+  state: RequestState,
+  n: number,
+  event: string | symbol,
+  a1: unknown,
+  a2: unknown,
+  a3: unknown,
+): boolean {
+  // Emitted synchronously from the handler: the context is already there.
+  if (context.active() === state.ctx) return callEmit(original, self, n, event, a1, a2, a3);
+  return context.with(state.ctx, callEmit, undefined, original, self, n, event, a1, a2, a3);
+}
+
+/** `emit` with more than three event arguments, or on an odd emitter (both rare): one generic path. */
+function makeEmitMany(original: Emit): Emit {
+  return function emitMany(this: unknown, ...args: [string | symbol, ...unknown[]]): boolean {
     const state = (this as Target)[REQUEST_STATE];
-    if (state === undefined || !hasUserListeners(this as Target, state, args[0]) || context.active() === state.ctx) {
-      return original.apply(this, args);
-    }
+    const self = this as { listenerCount(event: string | symbol): number };
+    if (state === undefined || self.listenerCount(args[0]) === 0) return original.apply(this, args);
+    if (context.active() === state.ctx) return original.apply(this, args);
     return context.with(state.ctx, original.apply as (this: Emit, t: unknown, a: unknown[]) => boolean, original, this, args);
   };
+}
+
+// The two wrappers below are separate function literals on purpose: V8 keeps type feedback per
+// literal, so each sees only its own class's object shapes and its property loads stay fast
+// (one shared literal made them megamorphic: ~700 instructions more per request on Node 20).
+
+function wrapIncomingMessage(proto: { emit: Emit }): void {
+  const original = proto.emit;
+  if (typeof original !== 'function') return;
+  const emitMany = makeEmitMany(original);
   proto.emit = function emit(this: unknown, event: string | symbol, a1?: unknown, a2?: unknown, a3?: unknown): boolean {
     const n = arguments.length;
     // eslint-disable-next-line prefer-rest-params
     if (n > 4) return emitMany.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
-    const target = this as Target;
-    const state = target[REQUEST_STATE];
+    const state = (this as Target)[REQUEST_STATE];
+    if (state !== undefined) {
+      const events = (this as Target)._events;
+      if (events === undefined || events === null || typeof events !== 'object') {
+        // eslint-disable-next-line prefer-rest-params
+        return emitMany.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
+      }
+      const listeners = events[event];
+      // Nobody listens, or only Node ('end'): no context to switch to.
+      if (listeners !== undefined && (listeners !== nodeEndListener || event !== 'end')) {
+        return emitInContext(original, this, state, n, event, a1, a2, a3);
+      }
+    }
+    return callEmit(original, this, n, event, a1, a2, a3);
+  };
+}
+
+function wrapServerResponse(proto: { emit: Emit }): void {
+  const original = proto.emit;
+  if (typeof original !== 'function') return;
+  const emitMany = makeEmitMany(original);
+  proto.emit = function emit(this: unknown, event: string | symbol, a1?: unknown, a2?: unknown, a3?: unknown): boolean {
+    const n = arguments.length;
+    // eslint-disable-next-line prefer-rest-params
+    if (n > 4) return emitMany.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
+    const state = (this as Target)[REQUEST_STATE];
     if (state === undefined) return callEmit(original, this, n, event, a1, a2, a3);
-    if (isResponse && (event === 'finish' || event === 'close') && responseEndHook !== undefined) {
-      responseEndHook(target, state, event);
+    const isFinish = event === 'finish';
+    if ((isFinish || event === 'close') && responseEndHook !== undefined) {
+      responseEndHook(this as object, state, isFinish ? 'finish' : 'close');
     }
-    if (!hasUserListeners(target, state, event) || context.active() === state.ctx) {
-      if (!isResponse || event !== 'finish') return callEmit(original, this, n, event, a1, a2, a3);
-      // Only Node listens: what it adds to `req` 'end' meanwhile is its own too (see RequestState).
-      const req = (this as { req?: Target }).req;
-      const hadEndListener = listenersOf(req, 'end') !== undefined;
-      const result = callEmit(original, this, n, event, a1, a2, a3);
-      if (!hadEndListener) state.nodeEndListener = listenersOf(req, 'end');
-      return result;
+    const events = (this as Target)._events;
+    if (events === undefined || events === null || typeof events !== 'object') {
+      // eslint-disable-next-line prefer-rest-params
+      return emitMany.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
     }
-    return context.with(state.ctx, callEmit, undefined, original, this, n, event, a1, a2, a3);
+    const listeners = events[event];
+    if (listeners === undefined) return callEmit(original, this, n, event, a1, a2, a3);
+    if (!isFinish || listeners !== state.nodeFinishListener) return emitInContext(original, this, state, n, event, a1, a2, a3);
+    // Only Node listens to 'finish'. The first time, learn the 'end' listener it adds to `req`.
+    if (nodeEndListener !== undefined) return callEmit(original, this, n, event, a1, a2, a3);
+    const req = (this as { req?: Target }).req;
+    const hadEndListener = listenersOf(req, 'end') !== undefined;
+    const result = callEmit(original, this, n, event, a1, a2, a3);
+    if (!hadEndListener) {
+      // By name too: a 'http.server.response.finish' subscriber may add a listener meanwhile.
+      const added = listenersOf(req, 'end');
+      if (typeof added === 'function' && added.name === 'clearIncoming') nodeEndListener = added;
+    }
+    return result;
   };
 }
 
@@ -141,8 +191,8 @@ function wrap(proto: { emit: Emit }, isResponse: boolean): void {
 export function installEmitterContext(): void {
   if (installed) return;
   installed = true;
-  wrap(http.IncomingMessage.prototype as unknown as { emit: Emit }, false);
-  wrap(http.ServerResponse.prototype as unknown as { emit: Emit }, true);
+  wrapIncomingMessage(http.IncomingMessage.prototype as unknown as { emit: Emit });
+  wrapServerResponse(http.ServerResponse.prototype as unknown as { emit: Emit });
 }
 
 /** The 'finish' listener(s) `res` has now: Node's own, when called before the handler runs. @internal */

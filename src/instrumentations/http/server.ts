@@ -86,7 +86,6 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
       const ignored: ServerRequestState = {
         ctx: suppressed,
         nodeFinishListener: currentFinishListener(res),
-        nodeEndListener: undefined,
         span: undefined,
         open: false,
         method,
@@ -145,7 +144,6 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
   const state: ServerRequestState = {
     ctx,
     nodeFinishListener: currentFinishListener(res),
-    nodeEndListener: undefined,
     span,
     open: true,
     method: normalized,
