@@ -14,8 +14,8 @@
  * `AsyncLocalStorage.run` per event was measured at ~1.7 µs per request on Node 20. Node's own
  * listeners do not count: its 'finish' listener on `res` (there before the handler runs) is
  * recorded in the state, and its 'end' listener on `req` is learned once. The SERVER span ends
- * from here too ({@link setResponseEndHook}),
- * instead of from 'finish'/'close' listeners added per request.
+ * from here too ({@link setResponseEndHook}), instead of from 'finish'/'close' listeners added
+ * per request.
  *
  * Installed on first use and left in place (it is inert for objects without a state), so it
  * works for servers created before it and whatever imported `node:http` first.
