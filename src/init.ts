@@ -83,7 +83,7 @@ function start(options: TracelightOptions): TracelightHandle {
   let stopped: Promise<void> | undefined;
   const removeExitHooks = config.flushOnExit
     ? installFlushOnExit(
-        () => pipeline.forceFlush(),
+        (deadline) => pipeline.flushBeforeExit(deadline),
         () => pipeline.hasPending(),
       )
     : () => undefined;
@@ -117,7 +117,7 @@ function noopHandle(): TracelightHandle {
       exportFailures: 0,
       retries: 0,
       queueDepth: 0,
-      dropped: { queueFull: 0, exportFailed: 0, waterfallOverflow: 0 },
+      dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, waterfallOverflow: 0 },
     }),
   };
 }

@@ -31,10 +31,13 @@ export interface TracelightStats {
   exportFailures: number;
   /** Export requests repeated after a retryable failure. */
   retries: number;
-  /** Spans waiting in the batch queues. */
+  /** Spans not yet exported or dropped: waiting in the batch queues, or in an export in flight. */
   queueDepth: number;
-  /** Spans lost, by reason: batch queue full, export failed, console waterfall buffer full. */
-  dropped: { queueFull: number; exportFailed: number; waterfallOverflow: number };
+  /**
+   * Spans lost, by reason: batch queue full, export failed (or timed out), still unexported
+   * when `shutdown()` gave up (or ended after it), console waterfall buffer full.
+   */
+  dropped: { queueFull: number; exportFailed: number; shutdown: number; waterfallOverflow: number };
 }
 
 /** Everything init() registers and later flushes, shuts down and reads counters from. */
@@ -44,6 +47,8 @@ export interface Pipeline {
   provider: LightTracerProvider;
   enableInstrumentations(): () => void;
   forceFlush(): Promise<void>;
+  /** The flush as the process ends: bounded by `deadline`, no retries; `true` if nothing is left. */
+  flushBeforeExit(deadline: number): Promise<boolean>;
   shutdown(): Promise<void>;
   hasPending(): boolean;
   stats(): TracelightStats;
@@ -82,7 +87,9 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
         protocol: config.otlp.protocol,
         tracesEndpoint: config.otlp.endpoint,
         headers: config.otlp.headers,
-        timeoutMillis: config.otlp.timeoutMillis,
+        // An export request never outlives the processor's wait for it: one export in flight,
+        // and what the collector did not answer in time is what stats() counts as failed.
+        timeoutMillis: Math.min(config.otlp.timeoutMillis, config.batch.exportTimeoutMillis),
         compression: config.otlp.compression,
       });
       otlpUrl = otlp.url;
@@ -126,6 +133,13 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
       return enableHttpInstrumentation(httpOptions);
     },
     forceFlush: () => provider.forceFlush(),
+    async flushBeforeExit(deadline) {
+      const results = await Promise.all([
+        ...batches.map((b) => b.flushBeforeExit(deadline)),
+        ...waterfalls.map((w) => w.forceFlush().then(() => true, () => false)),
+      ]);
+      return results.every(Boolean);
+    },
     shutdown: () => provider.shutdown(),
     hasPending: () => batches.some((b) => b.stats().queueDepth > 0) || waterfalls.some((w) => w.stats().pendingSpans > 0),
     stats() {
@@ -136,7 +150,7 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
         exportFailures: 0,
         retries: 0,
         queueDepth: 0,
-        dropped: { queueFull: 0, exportFailed: 0, waterfallOverflow: 0 },
+        dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, waterfallOverflow: 0 },
       };
       for (const b of batches) {
         const s = b.stats();
@@ -146,6 +160,7 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
         out.queueDepth += s.queueDepth;
         out.dropped.queueFull += s.droppedQueueFull;
         out.dropped.exportFailed += s.droppedExportFailed;
+        out.dropped.shutdown += s.droppedShutdown;
       }
       for (const w of waterfalls) {
         const s = w.stats();

@@ -81,6 +81,7 @@ describe('TracelightBatchSpanProcessor', () => {
       retries: 0,
       droppedQueueFull: 0,
       droppedExportFailed: 0,
+      droppedShutdown: 0,
       queueDepth: 0,
     });
   });
@@ -90,8 +91,10 @@ describe('TracelightBatchSpanProcessor', () => {
     const { processor, tracer } = start(exporter, { maxExportBatchSize: 10, maxQueueSize: 20 });
     for (let i = 0; i < 500; i++) tracer.startSpan('s').end();
     await until(() => exporter.calls.length === 1, 'first export');
-    // The queue held 20 when the loop ran: 10 of them went into the (stuck) export, 10 still wait.
-    expect(processor.stats()).toMatchObject({ queueDepth: 10, droppedQueueFull: 480 });
+    // The 10th span handed the first batch to the (stuck) exporter at once; 20 more filled the
+    // queue; queueDepth counts both, as neither is exported nor dropped yet.
+    expect(exporter.calls[0]!.spans).toHaveLength(10);
+    expect(processor.stats()).toMatchObject({ queueDepth: 30, droppedQueueFull: 470 });
     expect(diag.ours().filter((m) => m.includes('queue is full'))).toHaveLength(1);
     exporter.calls[0]!.done({ code: ExportResultCode.SUCCESS });
   });
