@@ -14,7 +14,10 @@ export interface TracelightBatchSpanProcessorOptions {
   maxExportBatchSize?: number;
   /** Longest wait before queued spans are exported. Default 5000 ms. */
   scheduledDelayMillis?: number;
-  /** An export that has not finished by then is abandoned and its spans counted as failed. Default 30 000 ms. */
+  /**
+   * Time budget of one export. An exporter that has not answered 1 s after it is no longer
+   * waited for, and its spans count as failed (as exported, should it succeed later). Default 30 000 ms.
+   */
   exportTimeoutMillis?: number;
   /** Longest `shutdown()` may take, exporter shutdown included. Default: `exportTimeoutMillis`. */
   shutdownTimeoutMillis?: number;
@@ -48,6 +51,9 @@ const DEFAULTS = {
   scheduledDelayMillis: 5000,
   exportTimeoutMillis: 30_000,
 } as const;
+
+/** How long past `exportTimeoutMillis` an exporter that has not answered is still waited for. */
+const ABANDON_GRACE_MILLIS = 1000;
 
 /** One export call and what became of it. */
 interface Batch {
@@ -192,33 +198,27 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
 
   private async _doShutdown(): Promise<void> {
     const deadline = Date.now() + this._shutdownTimeout;
-    const release = holdProcessUntil(deadline);
     // Closed first: spans ended from now on are counted as dropped, and no timer starts an export.
     this._closed = true;
-    try {
-      await this._flush(deadline, true, false);
-      this._clearTimer();
-      // What could not be exported in time never will be: count it, and stop waiting for it.
-      const current = this._current;
-      if (current !== undefined) this._abandon(current, 'shutdown');
-      this._droppedShutdown += this._queue.length;
-      this._queue = [];
-      await withDeadline(
-        () => this._exporter.shutdown(),
-        deadline,
-        (err) => this._reporter.once('exporter-shutdown', `exporter shutdown failed (${toExportFailure(err, 'exporter').message}).`),
-      );
-    } finally {
-      release();
-    }
+    await this._flush(deadline, true);
+    this._clearTimer();
+    // What could not be exported in time never will be: count it, and stop waiting for it.
+    const current = this._current;
+    if (current !== undefined) this._abandon(current, 'shutdown');
+    this._droppedShutdown += this._queue.length;
+    this._queue = [];
+    await withDeadline(
+      () => this._exporter.shutdown(),
+      deadline,
+      (err) => this._reporter.once('exporter-shutdown', `exporter shutdown failed (${toExportFailure(err, 'exporter').message}).`),
+    );
   }
 
   /**
    * Exports until every span queued now has settled, or `deadline`. With `final`, stops after
    * the first failed export. Resolves `true` when nothing is left queued.
    */
-  private async _flush(deadline: number, final: boolean, hold = true): Promise<boolean> {
-    const release = hold ? holdProcessUntil(deadline) : noop;
+  private async _flush(deadline: number, final: boolean): Promise<boolean> {
     const resumeRetries = final ? pauseRetries(this._exporter) : noop;
     try {
       this._clearTimer();
@@ -236,7 +236,6 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
       }
       return this._queue.length === 0 && this._current === undefined;
     } finally {
-      release();
       resumeRetries();
       if (!this._closed) this._scheduleNext();
     }
@@ -286,7 +285,9 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
     const done = new Promise<void>((r) => (resolve = r));
     const batch: Batch = { spans, settled: false, abandonedAs: undefined, timer: undefined, done, resolve };
     this._current = batch;
-    batch.timer = setTimeout(() => this._abandon(batch, 'timeout'), this._exportTimeout);
+    // The grace lets an exporter that keeps to the same budget (OTLP's, see buildPipeline) answer
+    // first, so its request is over before the next export starts.
+    batch.timer = setTimeout(() => this._abandon(batch, 'timeout'), this._exportTimeout + ABANDON_GRACE_MILLIS);
     batch.timer.unref();
     const pending = pendingResources(spans);
     if (pending.length === 0) this._send(batch);
@@ -351,7 +352,7 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
           count,
           new ExportFailure(
             'export-timeout',
-            `${exporterName(this._exporter)} did not finish an export within ${this._exportTimeout} ms; its ${count} span(s) were counted as dropped. Check the collector, or raise OTEL_BSP_EXPORT_TIMEOUT.`,
+            `${exporterName(this._exporter)} did not finish an export within ${this._exportTimeout + ABANDON_GRACE_MILLIS} ms; its ${count} span(s) were counted as dropped. Check the collector, or raise OTEL_BSP_EXPORT_TIMEOUT.`,
           ),
         );
       }
@@ -393,16 +394,6 @@ function noop(): void {
   // nothing to release
 }
 
-/**
- * Keeps the event loop alive until `deadline` or until the returned function is called: while a
- * caller awaits one of our promises, the process must not exit with it pending (an ES module
- * would end with code 13), and everything inside is unref'ed.
- */
-function holdProcessUntil(deadline: number): () => void {
-  const timer = setTimeout(noop, Math.max(0, deadline - Date.now()));
-  return () => clearTimeout(timer);
-}
-
 /** Resources whose asynchronous attributes are still loading; the SDK's processors wait for them too. */
 function pendingResources(batch: readonly ReadableSpan[]): Promise<unknown>[] {
   let pending: Promise<unknown>[] | undefined;
@@ -418,12 +409,16 @@ function pendingResources(batch: readonly ReadableSpan[]): Promise<unknown>[] {
   return pending ?? [];
 }
 
-/** Awaits `run()` until `deadline`; never rejects (errors go to `onError`). */
+/**
+ * Awaits `run()` until `deadline`; never rejects (errors go to `onError`). Its timer is ref'ed
+ * on purpose: this is what a caller of `forceFlush()` or `shutdown()` awaits, and the process
+ * must not exit with that promise pending (an ES module would end with code 13) while
+ * everything inside is unref'ed. The deadline bounds how long it holds the process.
+ */
 async function withDeadline(run: () => Promise<unknown>, deadline: number, onError?: (err: unknown) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-    timer.unref();
   });
   try {
     const work = Promise.resolve()
