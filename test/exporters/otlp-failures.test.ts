@@ -4,6 +4,7 @@
  * message per kind of failure, and spans flow again once the collector is back.
  */
 import type { Tracer } from '@opentelemetry/api';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
 import type { TracelightBatchSpanProcessorOptions } from '../../src/exporters/batch-span-processor.js';
@@ -47,8 +48,21 @@ function pipeline(exporterOptions: OtlpExporterOptions, processorOptions: Tracel
     exportTimeoutMillis: 3000,
     ...processorOptions,
   });
-  const tracing = setupTracing([processor]);
-  cleanups.push(() => tracing.close());
+  let ended = 0;
+  const counter: SpanProcessor = {
+    onStart: () => undefined,
+    onEnd: () => void ended++,
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+  const tracing = setupTracing([counter, processor]);
+  cleanups.push(async () => {
+    await tracing.close();
+    // After every fault and the shutdown: each span is in exactly one counter, none is queued.
+    const s = processor.stats();
+    expect(s.exported + s.droppedQueueFull + s.droppedExportFailed + s.droppedShutdown + s.queueDepth).toBe(ended);
+    expect(s.queueDepth).toBe(0);
+  });
   return { exporter, processor, tracer: tracing.tracer };
 }
 
