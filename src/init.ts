@@ -7,6 +7,7 @@ import { buildPipeline } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
 import { resolveConfig } from './config/resolve.js';
 import { errorOnce, warnOnce } from './internal/diag.js';
+import { processState } from './internal/process-state.js';
 import { describeError } from './internal/safe-call.js';
 import { setWithSpanTracer } from './span/with-span.js';
 import { VERSION } from './version.js';
@@ -23,7 +24,6 @@ export interface TracelightHandle {
   stats(): TracelightStats;
 }
 
-let current: TracelightHandle | undefined;
 
 /**
  * Starts tracing, once, at the start of the program: registers tracelight as the global
@@ -41,19 +41,24 @@ let current: TracelightHandle | undefined;
  * ```
  */
 export function init(optionsOrServiceName?: string | TracelightOptions): TracelightHandle {
-  if (current) {
-    warnOnce('init:twice', 'init() was called more than once; the first configuration stays in effect.');
-    return current;
+  // One pipeline per process: a second init(), from this copy of tracelight or another (its
+  // other build, a preload), gets the first one's handle.
+  const first = processState.handle as TracelightHandle | undefined;
+  if (first) {
+    warnOnce('init:twice', 'init() was called more than once (or by a preload such as tracelight/register); the first configuration stays in effect.');
+    return first;
   }
   const options: TracelightOptions =
     typeof optionsOrServiceName === 'string' ? { serviceName: optionsOrServiceName } : (optionsOrServiceName ?? {});
+  let handle: TracelightHandle;
   try {
-    current = start(options);
+    handle = start(options);
   } catch (err) {
     errorOnce('init:failed', `tracing could not start (${describeError(err)}); the program runs untraced.`);
-    current = noopHandle();
+    handle = noopHandle();
   }
-  return current;
+  processState.handle = handle;
+  return handle;
 }
 
 function start(options: TracelightOptions): TracelightHandle {
@@ -73,11 +78,19 @@ function start(options: TracelightOptions): TracelightHandle {
   if (!propagation.setGlobalPropagator(pipeline.propagator)) {
     warnOnce('init:propagator', 'another propagator is already registered; incoming and outgoing trace headers follow it.');
   }
-  if (!trace.setGlobalTracerProvider(pipeline.provider)) {
-    warnOnce('init:provider', 'another OpenTelemetry tracer provider is already registered; spans go to it, not to tracelight.');
+  const ownsProvider = trace.setGlobalTracerProvider(pipeline.provider);
+  let tracer: Tracer;
+  if (ownsProvider) {
+    tracer = pipeline.provider.getTracer('tracelight', VERSION);
+    setWithSpanTracer(tracer, ownsContext ? pipeline.contextManager : undefined);
+  } else {
+    // Every span, withSpan's included, goes where instrumentations send theirs: one trace, one pipeline.
+    warnOnce(
+      'init:provider',
+      "another OpenTelemetry tracer provider is already registered: withSpan and every instrumentation send their spans to it, and tracelight's exporters get none. Call init() before the other SDK starts, or remove it.",
+    );
+    tracer = trace.getTracer('tracelight', VERSION);
   }
-  const tracer = pipeline.provider.getTracer('tracelight', VERSION);
-  setWithSpanTracer(tracer, ownsContext ? pipeline.contextManager : undefined);
   const disableInstrumentations = pipeline.enableInstrumentations();
 
   let stopped: Promise<void> | undefined;

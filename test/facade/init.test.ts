@@ -5,9 +5,10 @@ import { captureDiag } from '../helpers/capture-diag.js';
 
 type Api = typeof import('../../src/index.js');
 
-/** A fresh copy of tracelight (module state and all), with the OpenTelemetry globals cleared. */
+/** A fresh copy of tracelight (module and process-wide state), with the OpenTelemetry globals cleared. */
 async function fresh(): Promise<Api> {
   vi.resetModules();
+  delete (globalThis as Record<symbol, unknown>)[Symbol.for('tracelight.process-state.v1')];
   trace.disable();
   context.disable();
   propagation.disable();
