@@ -10,6 +10,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_NETWORK_PROTOCOL_VERSION,
 } from '@opentelemetry/semantic-conventions';
+import { endSpanSafely, reportEndFailure } from '../../internal/end-span.js';
 import { lightBase } from '../../internal/light-context.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { safeCall } from '../../internal/safe-call.js';
@@ -105,6 +106,24 @@ export function endClientSpanWithResponse(
   response: object,
   getResponseHeader: HeaderGetter,
 ): void {
+  try {
+    completeClientSpan(span, options, api, statusCode, protocolVersion, request, response, getResponseHeader);
+  } catch (err) {
+    reportEndFailure(err);
+  }
+  endSpanSafely(span);
+}
+
+function completeClientSpan(
+  span: Span,
+  options: ResolvedHttpOptions,
+  api: OutgoingApi,
+  statusCode: number,
+  protocolVersion: string | undefined,
+  request: object,
+  response: object,
+  getResponseHeader: HeaderGetter,
+): void {
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
   if (protocolVersion !== undefined) span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion);
   if (statusCode >= 400) {
@@ -122,7 +141,6 @@ export function endClientSpanWithResponse(
       hook(span, { api, statusCode, request, response }),
     );
   }
-  span.end();
 }
 
 /**
@@ -131,9 +149,13 @@ export function endClientSpanWithResponse(
  * name, else `_OTHER`.
  */
 export function endClientSpanWithError(span: Span, error: unknown): void {
-  span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-  span.end();
+  try {
+    span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+  } catch (err) {
+    reportEndFailure(err);
+  }
+  endSpanSafely(span);
 }
 
 function errorType(error: unknown): string {

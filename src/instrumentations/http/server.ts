@@ -10,6 +10,7 @@ import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { errorOnce } from '../../internal/diag.js';
+import { endSpanSafely, reportEndFailure } from '../../internal/end-span.js';
 import { LIGHT_ROOT_CONTEXT } from '../../internal/light-context.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { describeError, safeCall } from '../../internal/safe-call.js';
@@ -186,8 +187,13 @@ function firstForwardedFor(value: string): string | undefined {
 function onResponseEvent(res: object, state: RequestState, event: 'finish' | 'close'): void {
   const s = state as ServerRequestState;
   if (!s.open) return;
-  const response = res as ServerResponse;
-  endServerSpan(response, s, event === 'finish' ? undefined : closedErrorType(response));
+  // Runs inside Node's res.emit(): nothing may escape into it.
+  try {
+    const response = res as ServerResponse;
+    endServerSpan(response, s, event === 'finish' ? undefined : closedErrorType(response));
+  } catch (err) {
+    reportEndFailure(err);
+  }
 }
 setResponseEndHook(onResponseEvent);
 
@@ -233,5 +239,5 @@ function endServerSpan(res: ServerResponse, state: ServerRequestState, errorType
   } catch (err) {
     errorOnce('http.server.end', `could not complete a server span (${describeError(err)}).`);
   }
-  span.end();
+  endSpanSafely(span);
 }
