@@ -7,6 +7,8 @@ import { buildPipeline } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
 import { resolveConfig } from './config/resolve.js';
 import { errorOnce, warnOnce } from './internal/diag.js';
+import { checkAssumptions } from './internal/node-assumptions.js';
+import { otelGlobals } from './internal/otel-globals.js';
 import { processState } from './internal/process-state.js';
 import { describeError } from './internal/safe-call.js';
 import { setWithSpanTracer } from './span/with-span.js';
@@ -77,6 +79,10 @@ function start(options: TracelightOptions): TracelightHandle {
   }
   if (!propagation.setGlobalPropagator(pipeline.propagator)) {
     warnOnce('init:propagator', 'another propagator is already registered; incoming and outgoing trace headers follow it.');
+  }
+  if (ownsContext && otelGlobals()?.context !== pipeline.contextManager) {
+    checkAssumptions('otelApiGlobals');
+    warnOnce('assumption:otelApiGlobals:registered', "@opentelemetry/api's global registry is not where tracelight expects it; withSpan takes the slower path. Please report it to tracelight.");
   }
   const ownsProvider = trace.setGlobalTracerProvider(pipeline.provider);
   let tracer: Tracer;

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import type { Agent as HttpAgent } from 'node:http';
-import { diag } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type * as OtlpProtoModule from '@opentelemetry/exporter-trace-otlp-proto';
-import { DIAG_PREFIX, errorOnce } from '../internal/diag.js';
+import { errorOnce, warnOnce } from '../internal/diag.js';
+import { checkAssumptions } from '../internal/node-assumptions.js';
 import { describeError } from '../internal/safe-call.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
 import { resolveOtlpTracesUrl } from './otlp-endpoint.js';
@@ -217,6 +217,7 @@ class OtlpTraceExporter implements OtlpSpanExporter {
 
   private async _createAgent(urlProtocol: string): Promise<HttpAgent> {
     const module = urlProtocol === 'https:' ? await import('node:https') : await import('node:http');
+    checkAssumptions('agentSocketHooks');
     const agent = unrefSockets(new module.Agent({ keepAlive: true }));
     this._agent = agent;
     return agent;
@@ -262,7 +263,10 @@ function installRetryLayer(official: object, url: string, policy: RetryPolicy): 
   const outer = delegate?._transport as { _transport?: unknown } | undefined;
   const inner = outer?._transport;
   if (delegate === undefined || !isTransport(outer) || !isTransport(inner)) {
-    diag.debug(`${DIAG_PREFIX}the official OTLP exporter changed shape; its own retries are used and not counted.`);
+    warnOnce(
+      'assumption:otlpTransport',
+      "the official OTLP exporter changed shape (its `_delegate._transport._transport`); fallback: its own retries are used, not counted in stats() and not paused at shutdown. Please report it to tracelight.",
+    );
     return undefined;
   }
   const retrying = new CountingRetryingTransport(inner, url, policy);

@@ -1,4 +1,5 @@
 import { errorOnce, warnOnce } from '../../internal/diag.js';
+import { checkAssumptions } from '../../internal/node-assumptions.js';
 import { processState, THIS_COPY } from '../../internal/process-state.js';
 import { describeError } from '../../internal/safe-call.js';
 import { disableFetchClient, enableFetchClient } from './client-fetch.js';
@@ -31,6 +32,7 @@ let activeToken: object | undefined;
 export function enableHttpInstrumentation(options?: HttpInstrumentationOptions): () => void {
   try {
     const resolved = resolveHttpOptions(options);
+    checkAssumptions('clientRequestStoreHeader', 'emitterEventsObject', 'httpServerPrototypes');
     const previous = processState.http;
     if (previous !== undefined) {
       warnOnce('http.enable.twice', 'enableHttpInstrumentation() was called again (by this code or another copy of tracelight); the new options replace the previous ones.');
