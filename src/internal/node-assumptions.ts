@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import { warnOnce } from './diag.js';
 import { otelGlobals } from './otel-globals.js';
@@ -65,6 +66,22 @@ export const ASSUMPTIONS = {
     probe: () => {
       const agent = new http.Agent() as unknown as { createConnection?: unknown; reuseSocket?: unknown };
       return typeof agent.createConnection === 'function' && typeof agent.reuseSocket === 'function';
+    },
+  },
+  channelSubscribers: {
+    what: 'a diagnostics_channel Channel keeps its subscriber functions in the array `_subscribers`',
+    usedBy: 'src/instrumentations/http/coexistence.ts (an undici instrumentation subscribed after ours)',
+    fallback: 'fetch calls may get two CLIENT spans and two traceparent headers when the official instrumentation-undici is registered after init() (register it before, or turn one off)',
+    probe: () => {
+      const name = 'tracelight:assumption-probe';
+      const subscriber = (): void => undefined;
+      dc.subscribe(name, subscriber);
+      try {
+        const subscribers = (dc.channel(name) as unknown as { _subscribers?: unknown })._subscribers;
+        return Array.isArray(subscribers) && subscribers.includes(subscriber);
+      } finally {
+        dc.unsubscribe(name, subscriber);
+      }
     },
   },
   otelApiGlobals: {

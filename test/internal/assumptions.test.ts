@@ -141,6 +141,33 @@ describe('what the code relies on, for real', () => {
     }
   });
 
+  it('channelSubscribers: the official instrumentation-undici shows among the subscribers as a bound onRequestCreated', async () => {
+    const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
+    const dc = await import('node:diagnostics_channel');
+    const instrumentation = new UndiciInstrumentation();
+    try {
+      const subscribers = (dc.channel('undici:request:create') as unknown as { _subscribers?: unknown[] })._subscribers ?? [];
+      expect(subscribers.map((f) => (f as { name?: string }).name)).toContain('bound onRequestCreated');
+    } finally {
+      instrumentation.disable();
+    }
+  });
+
+  it("the official instrumentation-http marks the Server.prototype.emit it wraps with shimmer's __wrapped", async () => {
+    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+    const instrumentation = new HttpInstrumentation({ enabled: false });
+    const { createRequire } = await import('node:module');
+    const before = http.Server.prototype.emit;
+    instrumentation.enable();
+    try {
+      createRequire(import.meta.url)('http'); // its require hook patches on the next require
+      expect((http.Server.prototype.emit as unknown as { __wrapped?: boolean }).__wrapped).toBe(true);
+    } finally {
+      instrumentation.disable();
+      http.Server.prototype.emit = before;
+    }
+  });
+
   it("otelApiGlobals: the API's registry holds the context manager itself and a trace proxy that trace.disable() removes", () => {
     const manager = new AsyncLocalStorageContextManager().enable();
     const provider = new BasicTracerProvider();

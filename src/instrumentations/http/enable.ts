@@ -32,7 +32,7 @@ let activeToken: object | undefined;
 export function enableHttpInstrumentation(options?: HttpInstrumentationOptions): () => void {
   try {
     const resolved = resolveHttpOptions(options);
-    checkAssumptions('clientRequestStoreHeader', 'emitterEventsObject', 'httpServerPrototypes');
+    checkAssumptions('clientRequestStoreHeader', 'emitterEventsObject', 'httpServerPrototypes', 'channelSubscribers');
     const previous = processState.http;
     if (previous !== undefined) {
       warnOnce('http.enable.twice', 'enableHttpInstrumentation() was called again (by this code or another copy of tracelight); the new options replace the previous ones.');

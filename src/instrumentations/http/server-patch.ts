@@ -11,6 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { warnOnce } from '../../internal/diag.js';
+import { anotherServerInstrumentation, reportSteppingAside } from './coexistence.js';
 import { installEmitterContext } from './emitter-context.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { isHandled, runInServerSpan } from './server.js';
@@ -43,6 +44,11 @@ function makeWrapper(original: Emit): Emit {
     }
     // A 'request' re-emitted by a 'checkContinue' listener already has its span, active here.
     if (isHandled(req as http.IncomingMessage)) {
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
+    }
+    if (anotherServerInstrumentation(original)) {
+      reportSteppingAside('server');
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
     }
