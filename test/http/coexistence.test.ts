@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jsonLines, runNode } from '../helpers/child.js';
+import { OtlpReceiver } from '../exporters/otlp-receiver.js';
 
 interface SpanLine {
   span: string;
@@ -19,7 +20,7 @@ const SERVER = 1;
 const CLIENT = 2;
 
 const cases = ['official-first', 'tracelight-first'].flatMap((order) =>
-  ['http', 'undici', 'http,undici'].map((which) => ({ order, which })),
+  ['http', 'undici', 'http,undici', 'auto'].map((which) => ({ order, which })),
 );
 
 describe.each(cases)('official $which registered $order', ({ order, which }) => {
@@ -52,3 +53,26 @@ function kindOf(s: SpanLine): number | undefined {
   if (s.attributes['url.path'] !== undefined && s.attributes['http.request.method'] !== undefined) return SERVER;
   return undefined;
 }
+
+it('getNodeAutoInstrumentations() with tracelight/register (http on): one SERVER span per request, one trace, over OTLP', async () => {
+  const receiver = await OtlpReceiver.start();
+  try {
+    const r = await runNode('coexist-app.cjs', ['preload', 'auto'], {
+      nodeArgs: ['--require', 'tracelight/register'],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'coexist-auto' },
+      timeoutMs: 20_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const report = jsonLines<{ traceparents?: number[] }>(r.stdout).find((l) => l.traceparents !== undefined)!;
+    expect(report.traceparents).toEqual([1, 1, 1, 1, 1, 1]);
+    const spans = receiver.acceptedSpans().filter((s) => s.kind === 2 || s.kind === 3);
+    expect(spans.filter((s) => s.kind === 2)).toHaveLength(6); // SERVER
+    expect(spans.filter((s) => s.kind === 3)).toHaveLength(6); // CLIENT
+    const all = receiver.acceptedSpans();
+    expect(new Set(all.map((s) => s.traceId)).size).toBe(1);
+    const ids = new Set(all.map((s) => s.spanId));
+    expect(all.filter((s) => s.parentSpanId !== '' && !ids.has(s.parentSpanId))).toEqual([]);
+  } finally {
+    await receiver.close();
+  }
+});
