@@ -1,11 +1,11 @@
-import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, propagation, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
-import { readEnv, readLogLevel } from './config/env.js';
+import { readEnv } from './config/env.js';
 import { installFlushOnExit } from './config/flush-on-exit.js';
 import type { TracelightOptions } from './config/options.js';
 import { buildPipeline } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
-import { resolveConfig } from './config/resolve.js';
+import { resolveConfig, resolveLogLevel } from './config/resolve.js';
 import { errorOnce, warnOnce } from './internal/diag.js';
 import { checkAssumptions } from './internal/node-assumptions.js';
 import { otelGlobals } from './internal/otel-globals.js';
@@ -66,13 +66,12 @@ export function init(optionsOrServiceName?: string | TracelightOptions): Traceli
 function start(options: TracelightOptions): TracelightHandle {
   // The logger goes first, so that what configuration reports is seen. Without OTEL_LOG_LEVEL
   // or `logLevel` none is installed (the API's default: silent), unless `debug` asks for reports.
-  const logLevel = options.logLevel ?? readLogLevel() ?? (options.debug ? DiagLogLevel.INFO : undefined);
-  if (logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel, suppressOverrideMessage: true });
-  const env = readEnv();
-  const config = resolveConfig(options, env);
+  const logLevel = resolveLogLevel(options);
+  if (logLevel[0] !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: logLevel[0], suppressOverrideMessage: true });
+  const config = resolveConfig(options, readEnv(), logLevel);
   if (config.disabled) return noopHandle();
 
-  const pipeline: Pipeline = buildPipeline(options, config, env);
+  const pipeline: Pipeline = buildPipeline(config);
   const ownsContext = context.setGlobalContextManager(pipeline.contextManager);
   if (!ownsContext) {
     warnOnce('init:context', 'another context manager is already registered; tracelight uses it, which may lose context across awaits.');

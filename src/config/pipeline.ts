@@ -8,14 +8,10 @@ import { createOtlpExporter } from '../exporters/otlp.js';
 import { ConsoleWaterfallExporter } from '../exporters/waterfall/console-waterfall-exporter.js';
 import { enableHttpInstrumentation } from '../instrumentations/http/enable.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
-import { createPropagator } from '../propagation/composite.js';
 import { createRedactor } from '../span/redact.js';
 import { LightTracerProvider } from '../span/tracer-provider.js';
 import { VERSION } from '../version.js';
-import type { EnvSettings } from './env.js';
-import type { TracelightOptions } from './options.js';
 import type { ResolvedConfig } from './resolve.js';
-import { createSampler } from './sampler.js';
 
 /** Counters that show what tracing did and what it lost; a growing `spansOpen` is a span leak. */
 export interface TracelightStats {
@@ -54,13 +50,11 @@ export interface Pipeline {
   stats(): TracelightStats;
 }
 
-const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
-
 /**
  * Builds the resource, sampler, processors, exporters, propagator and context manager from the
  * resolved configuration. The one place that wires the rooms of src/ together.
  */
-export function buildPipeline(options: TracelightOptions, config: ResolvedConfig, env: EnvSettings): Pipeline {
+export function buildPipeline(config: ResolvedConfig): Pipeline {
   const resource = defaultResource().merge(
     resourceFromAttributes({
       'telemetry.distro.name': 'tracelight',
@@ -102,24 +96,18 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
     processors.push(batch);
   }
 
-  const sampler = createSampler(options.sampler ?? env.sampler, env.samplerArg ?? 1);
   const provider = new LightTracerProvider({
     resource,
-    sampler,
+    sampler: config.sampler,
     spanLimits: config.spanLimits,
     spanProcessors: processors,
     redactor: createRedactor(config.redact),
     ...(config.debug ? { debug: config.debug } : {}),
   });
 
-  const propagator =
-    options.propagators !== undefined && !Array.isArray(options.propagators)
-      ? options.propagators
-      : createPropagator(options.propagators ?? env.propagators ?? DEFAULT_PROPAGATORS);
-
   return {
     contextManager: new TracelightContextManager(),
-    propagator,
+    propagator: config.propagator,
     provider,
     enableInstrumentations() {
       const http = config.instrumentations.http;

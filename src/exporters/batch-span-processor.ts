@@ -3,6 +3,7 @@ import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { validNumber } from '../internal/validate.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
 import { FailureReporter } from './failure-reporter.js';
 
@@ -124,11 +125,11 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
 
   constructor(exporter: SpanExporter, options: TracelightBatchSpanProcessorOptions = {}) {
     this._exporter = exporter;
-    this._maxQueueSize = positiveInt(options.maxQueueSize, DEFAULTS.maxQueueSize);
-    this._maxBatch = Math.min(positiveInt(options.maxExportBatchSize, DEFAULTS.maxExportBatchSize), this._maxQueueSize);
-    this._delay = nonNegative(options.scheduledDelayMillis, DEFAULTS.scheduledDelayMillis);
-    this._exportTimeout = positiveNumber(options.exportTimeoutMillis, DEFAULTS.exportTimeoutMillis);
-    this._shutdownTimeout = positiveNumber(options.shutdownTimeoutMillis, this._exportTimeout);
+    this._maxQueueSize = Math.floor(validNumber(options.maxQueueSize, DEFAULTS.maxQueueSize, 1));
+    this._maxBatch = Math.min(Math.floor(validNumber(options.maxExportBatchSize, DEFAULTS.maxExportBatchSize, 1)), this._maxQueueSize);
+    this._delay = validNumber(options.scheduledDelayMillis, DEFAULTS.scheduledDelayMillis, 0);
+    this._exportTimeout = validNumber(options.exportTimeoutMillis, DEFAULTS.exportTimeoutMillis, 0, true);
+    this._shutdownTimeout = validNumber(options.shutdownTimeoutMillis, this._exportTimeout, 0, true);
   }
 
   onStart(_span: Span, _parentContext: Context): void {
@@ -461,16 +462,4 @@ function exporterName(exporter: SpanExporter): string {
   const url = (exporter as { url?: unknown }).url;
   const name = exporter.constructor?.name || 'exporter';
   return typeof url === 'string' ? `${name} (${url})` : name;
-}
-
-function positiveInt(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
-}
-
-function positiveNumber(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function nonNegative(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
