@@ -4,47 +4,24 @@
  * registered first, every span goes to that provider, as the warning says; trace.disable() is
  * honoured by withSpan.
  */
-import { context, diag, propagation, trace } from '@opentelemetry/api';
+import { diag, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { captureDiag } from '../helpers/capture-diag.js';
+import { collectingExporter, freshTracelight } from '../helpers/fresh-tracelight.js';
+import type { Api } from '../helpers/fresh-tracelight.js';
 import { jsonLines, runNode } from '../helpers/child.js';
 import { OtlpReceiver } from '../exporters/otlp-receiver.js';
-
-type Api = typeof import('../../src/index.js');
-
-async function fresh(): Promise<Api> {
-  vi.resetModules();
-  delete (globalThis as Record<symbol, unknown>)[Symbol.for('tracelight.process-state.v1')];
-  trace.disable();
-  context.disable();
-  propagation.disable();
-  return import('../../src/index.js');
-}
-
-function collecting(): SpanExporter & { spans: ReadableSpan[] } {
-  const spans: ReadableSpan[] = [];
-  return {
-    spans,
-    export(batch, done) {
-      spans.push(...batch);
-      done({ code: 0 });
-    },
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  };
-}
 
 afterEach(() => diag.disable());
 
 describe('in one process', () => {
   it('with another provider registered first, withSpan and handle.tracer spans go to it, as the warning says', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const other = new InMemorySpanExporter();
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(other)] }));
     const messages = captureDiag();
-    const ours = collecting();
+    const ours = collectingExporter();
     const handle = tl.init({ serviceName: 'second', exporter: ours, flushOnExit: false });
     await tl.withSpan('business', async () => {
       trace.getTracer('some-library').startSpan('library').end();
@@ -63,8 +40,8 @@ describe('in one process', () => {
   });
 
   it('trace.disable() after init(): withSpan stops using its cached tracer, and follows a provider registered later', async () => {
-    const tl = await fresh();
-    const ours = collecting();
+    const tl = await freshTracelight();
+    const ours = collectingExporter();
     const handle = tl.init({ serviceName: 'disabled', exporter: ours, flushOnExit: false });
     tl.withSpan('before', () => undefined);
     trace.disable();
@@ -79,8 +56,8 @@ describe('in one process', () => {
   });
 
   it('a second copy of the module (as its other build would be) gets the first init() handle and shares withSpan', async () => {
-    const first = await fresh();
-    const ours = collecting();
+    const first = await freshTracelight();
+    const ours = collectingExporter();
     const handle = first.init({ serviceName: 'first', exporter: ours, flushOnExit: false });
     vi.resetModules(); // a second copy, with the process-wide state kept
     const second = (await import('../../src/index.js')) as Api;

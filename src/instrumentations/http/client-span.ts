@@ -107,40 +107,27 @@ export function endClientSpanWithResponse(
   getResponseHeader: HeaderGetter,
 ): void {
   try {
-    completeClientSpan(span, options, api, statusCode, protocolVersion, request, response, getResponseHeader);
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+    if (protocolVersion !== undefined) span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion);
+    if (statusCode >= 400) {
+      span.setAttribute(ATTR_ERROR_TYPE, String(statusCode));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    if (options.responseHeaders !== undefined) {
+      const attributes: Attributes = {};
+      captureHeaders(attributes, options.responseHeaders, getResponseHeader);
+      span.setAttributes(attributes);
+    }
+    if (options.clientResponseHook !== undefined) {
+      const hook = options.clientResponseHook;
+      safeCall('http.clientResponseHook', 'the clientResponseHook option', () =>
+        hook(span, { api, statusCode, request, response }),
+      );
+    }
   } catch (err) {
     reportEndFailure(err);
   }
   endSpanSafely(span);
-}
-
-function completeClientSpan(
-  span: Span,
-  options: ResolvedHttpOptions,
-  api: OutgoingApi,
-  statusCode: number,
-  protocolVersion: string | undefined,
-  request: object,
-  response: object,
-  getResponseHeader: HeaderGetter,
-): void {
-  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
-  if (protocolVersion !== undefined) span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion);
-  if (statusCode >= 400) {
-    span.setAttribute(ATTR_ERROR_TYPE, String(statusCode));
-    span.setStatus({ code: SpanStatusCode.ERROR });
-  }
-  if (options.responseHeaders !== undefined) {
-    const attributes: Attributes = {};
-    captureHeaders(attributes, options.responseHeaders, getResponseHeader);
-    span.setAttributes(attributes);
-  }
-  if (options.clientResponseHook !== undefined) {
-    const hook = options.clientResponseHook;
-    safeCall('http.clientResponseHook', 'the clientResponseHook option', () =>
-      hook(span, { api, statusCode, request, response }),
-    );
-  }
 }
 
 /**
