@@ -37,7 +37,7 @@ export const ASSUMPTIONS = {
   },
   emitterEventsObject: {
     what: "an EventEmitter keeps its listeners in `_events[event]`: a function for one, an array for more (IncomingMessage and ServerResponse included)",
-    usedBy: 'src/instrumentations/http/emitter-context.ts',
+    usedBy: 'src/instrumentations/http/emitter-context.ts, node-listeners.ts',
     fallback: 'req/res events take the generic path (listenerCount per event), slower but correct',
     probe: () => {
       const emitter = new EventEmitter();

@@ -114,7 +114,7 @@ describe('what the code relies on, for real', () => {
     });
     try {
       await post(target.url, 'x'.repeat(100_000));
-      // emitter-context.ts learns it by name; should Node rename it, 'end' events only switch context needlessly.
+      // node-listeners.ts learns it by name; should Node rename it, 'end' events only switch context needlessly.
       expect(learned).toContain('clearIncoming');
     } finally {
       await target.close();

@@ -14,7 +14,7 @@ import { warnOnce } from '../../internal/diag.js';
 import { anotherServerInstrumentation, reportSteppingAside } from './coexistence.js';
 import { installEmitterContext } from './emitter-context.js';
 import type { ResolvedHttpOptions } from './options.js';
-import { isHandled, runInServerSpan } from './server.js';
+import { isHandled, onResponseEnd, runInServerSpan } from './server.js';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
@@ -73,7 +73,7 @@ function patch(proto: { emit: Emit }): void {
 /** Starts tracing incoming requests of every http and https server, with `options`. @internal */
 export function enableServerPatch(options: ResolvedHttpOptions): void {
   current = options;
-  installEmitterContext();
+  installEmitterContext(onResponseEnd);
   if (patches.length > 0) return;
   patch(http.Server.prototype as unknown as { emit: Emit });
   patch(https.Server.prototype as unknown as { emit: Emit });
