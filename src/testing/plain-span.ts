@@ -1,6 +1,8 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { buildSpanForest } from '../exporters/span-tree.js';
+import type { SpanNode } from '../exporters/span-tree.js';
 
 /** A finished span as a plain object, easy to assert on with `toMatchObject`/`deepEqual`. */
 export interface PlainSpan {
@@ -64,19 +66,22 @@ export function toPlainSpan(span: ReadableSpan): PlainSpan {
 
 /**
  * Nests spans by parent: roots are spans whose parent is absent, remote or not among `spans`;
- * siblings are ordered by start time.
+ * siblings are ordered by start time (then span id). The tree builder the console waterfall uses.
  */
 export function buildTree(spans: readonly ReadableSpan[]): SpanTree[] {
-  const ordered = [...spans].sort(
-    (a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1],
-  );
-  const nodes = new Map<string, SpanTree>();
-  for (const s of ordered) nodes.set(s.spanContext().spanId, { ...toPlainSpan(s), children: [] });
-  const roots: SpanTree[] = [];
-  for (const node of nodes.values()) {
-    const parent = node.parentSpanId !== undefined && !node.parentIsRemote ? nodes.get(node.parentSpanId) : undefined;
-    if (parent && parent.traceId === node.traceId) parent.children.push(node);
-    else roots.push(node);
+  const trees = new Map<SpanNode, SpanTree>();
+  const tree = (node: SpanNode): SpanTree => {
+    let t = trees.get(node);
+    if (t === undefined) trees.set(node, (t = { ...toPlainSpan(node.span), children: [] }));
+    return t;
+  };
+  // Without recursion, so a very deep trace cannot overflow the stack.
+  const forest = buildSpanForest(spans, false);
+  const stack = [...forest];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    tree(node).children = node.children.map(tree);
+    for (const child of node.children) stack.push(child);
   }
-  return roots;
+  return forest.map(tree);
 }

@@ -2,6 +2,8 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { AttributeValue } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { displayWidth, fitEnd, fitStart, sanitizeText, truncateToWidth } from './display-width.js';
+import { buildSpanForest } from '../span-tree.js';
+import type { SpanNode } from '../span-tree.js';
 import { DURATION_WIDTH, formatDuration, hrTimeToNanos } from './format-duration.js';
 
 /** How {@link renderWaterfall} lays out its lines. */
@@ -49,15 +51,6 @@ const KIND_NAMES: Record<number, string> = {
 /** Widest kind name ("producer", "consumer"). */
 const KIND_WIDTH = 8;
 const BAR = '█';
-
-interface Node {
-  span: ReadableSpan;
-  start: number;
-  end: number;
-  children: Node[];
-  /** Why this span is shown at the top level although it has a parent. */
-  orphan?: 'remote' | 'missing';
-}
 
 interface Layout {
   width: number;
@@ -142,80 +135,8 @@ function groupByTrace(spans: readonly ReadableSpan[]): ReadableSpan[][] {
     .map((entry) => entry.group);
 }
 
-/** Builds the parent/child forest of one trace. Cycles and duplicates cannot loop or vanish. */
-function buildForest(spans: readonly ReadableSpan[]): Node[] {
-  const nodes: Node[] = spans.map((span) => {
-    const start = hrTimeToNanos(span.startTime);
-    const end = Math.max(start, hrTimeToNanos(span.endTime));
-    return { span, start, end, children: [] };
-  });
-  const byId = new Map<string, Node>();
-  for (const node of nodes) {
-    const id = node.span.spanContext().spanId;
-    if (!byId.has(id)) byId.set(id, node);
-  }
-  const roots: Node[] = [];
-  for (const node of nodes) {
-    const parent = node.span.parentSpanContext;
-    const parentNode = parent ? byId.get(parent.spanId) : undefined;
-    if (parentNode && parentNode !== node) parentNode.children.push(node);
-    else {
-      if (parent) node.orphan = parent.isRemote ? 'remote' : 'missing';
-      roots.push(node);
-    }
-  }
-  // Spans caught in a parent cycle are unreachable from any root: show them as orphans.
-  const reached = new Set<Node>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (reached.has(node)) continue;
-    reached.add(node);
-    for (const child of node.children) stack.push(child);
-  }
-  for (const node of nodes) {
-    if (!reached.has(node)) {
-      for (const other of nodes) {
-        const i = other.children.indexOf(node);
-        if (i >= 0) other.children.splice(i, 1);
-      }
-      node.orphan = 'missing';
-      roots.push(node);
-      // Its own descendants are reachable through it now.
-      const again = [node];
-      while (again.length > 0) {
-        const n = again.pop()!;
-        if (reached.has(n)) continue;
-        reached.add(n);
-        for (const child of n.children) again.push(child);
-      }
-    }
-  }
-  sortTree(roots);
-  return roots;
-}
-
-function byStart(a: Node, b: Node): number {
-  if (a.start !== b.start) return a.start - b.start;
-  const ia = a.span.spanContext().spanId;
-  const ib = b.span.spanContext().spanId;
-  return ia < ib ? -1 : ia > ib ? 1 : 0;
-}
-
-function sortTree(roots: Node[]): void {
-  const stack = [roots];
-  const seen = new Set<Node[]>();
-  while (stack.length > 0) {
-    const list = stack.pop()!;
-    if (seen.has(list)) continue;
-    seen.add(list);
-    list.sort(byStart);
-    for (const node of list) stack.push(node.children);
-  }
-}
-
 function renderTrace(spans: readonly ReadableSpan[], layout: Layout, serviceName: string | undefined, out: string[]): void {
-  const roots = buildForest(spans);
+  const roots = buildSpanForest(spans, true);
   let t0 = Infinity;
   let t1 = -Infinity;
   for (const span of spans) {
@@ -228,9 +149,9 @@ function renderTrace(spans: readonly ReadableSpan[], layout: Layout, serviceName
   out.push(headerLine(traceId, serviceName ?? resourceServiceName(spans), t1 - t0, layout));
 
   // Depth-first walk without recursion, so a very deep trace cannot overflow the stack.
-  const stack: { node: Node; prefix: string; childPrefix: string }[] = [];
+  const stack: { node: SpanNode; prefix: string; childPrefix: string }[] = [];
   for (let i = roots.length - 1; i >= 0; i--) stack.push({ node: roots[i]!, prefix: '', childPrefix: '' });
-  const visited = new Set<Node>();
+  const visited = new Set<SpanNode>();
   while (stack.length > 0) {
     const { node, prefix, childPrefix } = stack.pop()!;
     if (visited.has(node)) continue;
@@ -282,7 +203,7 @@ function headerLine(traceId: string, serviceName: string, totalNanos: number, la
 }
 
 function spanLines(
-  node: Node,
+  node: SpanNode,
   prefix: string,
   childPrefix: string,
   t0: number,
@@ -345,7 +266,7 @@ function bar(offset: number, duration: number, total: number, width: number, fai
 }
 
 /** Error mark and message, parent notes, then the requested attributes; empty when none apply. */
-function suffixSegments(node: Node, failed: boolean, layout: Layout): Segment[] {
+function suffixSegments(node: SpanNode, failed: boolean, layout: Layout): Segment[] {
   const parts: Segment[] = [];
   const add = (text: string, style: string): void => {
     if (parts.length > 0) parts.push(['  ', '']);

@@ -18,8 +18,10 @@
  */
 import dc from 'node:diagnostics_channel';
 import { context, diag } from '@opentelemetry/api';
+import type { ContextManager } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { DIAG_PREFIX } from '../../internal/diag.js';
+import { otelGlobals } from '../../internal/otel-globals.js';
 
 const told = new Set<string>();
 
@@ -40,7 +42,11 @@ export function reportSteppingAside(what: 'server' | 'http.request' | 'fetch'): 
  */
 export function anotherServerInstrumentation(original: unknown): boolean {
   if ((original as { __wrapped?: unknown }).__wrapped === true) return true;
-  return getRPCMetadata(context.active())?.type === RPCType.HTTP;
+  // The registered manager straight from the API's registry: context.active() checks the API
+  // version on every call, and this runs once per request.
+  const manager = otelGlobals()?.context as ContextManager | undefined;
+  const active = manager !== undefined ? manager.active() : context.active();
+  return getRPCMetadata(active)?.type === RPCType.HTTP;
 }
 
 const createChannel = dc.channel('undici:request:create');
