@@ -63,7 +63,8 @@ export const TRACESTATE_MAX_INPUT_LENGTH = 32_768;
  * W3C Baggage limits. The spec (2024+) requires propagating every member while the list has at
  * most 64 members and 8192 bytes, and allows higher limits; it forbids partial members.
  * `@opentelemetry/core` accepts and writes up to 180 members and 8192 characters, and drops any
- * single member over 4096 characters; we keep its member limits and add the byte bound.
+ * single member over 4096 characters; we keep its member limits, write at most 8192 bytes and
+ * read no more than the first 8192 characters of an incoming header.
  */
 export const BAGGAGE_MAX_MEMBERS = 180;
 
