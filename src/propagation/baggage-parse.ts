@@ -8,7 +8,10 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { baggageEntryMetadataFromString } from '@opentelemetry/api';
 import type { BaggageEntry } from '@opentelemetry/api';
-import { BAGGAGE_CLASS, BAGGAGE_OCTET, EQUALS, HEX_VALUE, TCHAR, isOws } from './chars.js';
+import { BAGGAGE_CLASS, BAGGAGE_OCTET, COMMA, EQUALS, HTAB, SP, TCHAR } from './chars.js';
+
+const PERCENT = 0x25;
+const SEMICOLON = 0x3b;
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_MEMBER_LENGTH } from './constants.js';
 import { validProperties } from './baggage-properties.js';
 
@@ -19,26 +22,29 @@ export type BaggageRecord = Record<string, BaggageEntry>;
 interface State {
   entries: BaggageRecord;
   count: number;
+  /** List-members looked at, valid or not: the member limit bounds the work, not only the result. */
+  examined: number;
   /** Characters still allowed to be examined. */
   budget: number;
 }
 
+/** Value of the hex digit (either case) at `s[i]`, or -1; no table read out of bounds (slow in V8). */
 function hexAt(s: string, i: number): number {
   const c = s.charCodeAt(i);
-  return c <= 0x66 ? HEX_VALUE[c | 0x20] ?? -1 : -1;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
 }
 
 /**
- * Percent-decodes `s[from, to)`, whose characters were already checked to be ASCII. Returns
- * `undefined` for a malformed escape or bytes that are not UTF-8 (what makes
- * `decodeURIComponent` throw), without throwing: escapes are checked first, so the common
- * cases (no escape, ASCII escapes) never allocate more than the result.
+ * Percent-decodes `s[from, to)`, whose characters were already checked to be ASCII and to hold
+ * a `%`. Returns `undefined` for a malformed escape or bytes that are not UTF-8 (what makes
+ * `decodeURIComponent` throw), without throwing: escapes are checked first, so a bad one costs
+ * no allocation.
  */
 function decode(s: string, from: number, to: number): string | undefined {
-  const pct = s.indexOf('%', from);
-  if (pct === -1 || pct >= to) return s.slice(from, to);
   let high = false;
-  for (let i = pct; i < to; i++) {
+  for (let i = from; i < to; i++) {
     if (s.charCodeAt(i) !== 0x25 /* % */) continue;
     if (i + 2 >= to) return undefined;
     const hi = hexAt(s, i + 1);
@@ -64,59 +70,64 @@ function decode(s: string, from: number, to: number): string | undefined {
   return isUtf8(view) ? view.toString('utf8') : undefined;
 }
 
-/** Index of the first char from `i` (up to `to`) whose class lacks `bit`. */
-function skipClass(s: string, i: number, to: number, bit: number): number {
-  for (; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || (BAGGAGE_CLASS[c]! & bit) === 0) return i;
-  }
-  return i;
-}
-
-/** Parses one list-member `s[from, to)` into the state; an invalid member is skipped. */
-function member(s: string, from: number, to: number, state: State): void {
-  let a = from;
-  let b = to;
-  while (a < b && isOws(s.charCodeAt(a))) a++;
-  while (b > a && isOws(s.charCodeAt(b - 1))) b--;
-  if (a === b || b - a > BAGGAGE_MAX_MEMBER_LENGTH) return;
-  const keyEnd = skipClass(s, a, b, TCHAR);
-  if (keyEnd === a) return;
-  let i = keyEnd;
-  while (i < b && isOws(s.charCodeAt(i))) i++;
-  if (s.charCodeAt(i) !== EQUALS) return;
-  i++;
-  while (i < b && isOws(s.charCodeAt(i))) i++;
-  const valueStart = i;
-  const valueEnd = skipClass(s, i, b, BAGGAGE_OCTET);
-  i = valueEnd;
-  while (i < b && isOws(s.charCodeAt(i))) i++;
-  if (i < b && s.charCodeAt(i) !== 0x3b /* ; */) return;
-  // Empty values are dropped, as @opentelemetry/core does.
-  if (valueEnd === valueStart) return;
-  const key = decode(s, a, keyEnd);
-  if (key === undefined || key === '') return;
-  const value = decode(s, valueStart, valueEnd);
-  if (value === undefined) return;
-  let entry: BaggageEntry = { value };
-  if (i < b) {
-    const properties = validProperties(s, i + 1, b);
-    if (properties !== '') entry = { value, metadata: baggageEntryMetadataFromString(properties) };
-  }
-  state.entries[key] = entry;
-  state.count++;
-}
-
-/** Parses one header value into `state`, within its budget. */
+/**
+ * Parses one header value into `state`, within its budget: one pass over the characters with
+ * table lookups, no call per character; decoding and allocation happen only for valid members.
+ */
 function parseValue(s: string, state: State): void {
+  const limit = s.length < state.budget ? s.length : state.budget;
+  const table = BAGGAGE_CLASS;
   let start = 0;
-  const limit = Math.min(s.length, state.budget);
-  while (start < limit && state.count < BAGGAGE_MAX_MEMBERS) {
-    let end = s.indexOf(',', start);
+  while (start < limit && state.examined < BAGGAGE_MAX_MEMBERS) {
+    state.examined++;
+    let i = start;
+    let c = 0;
+    while (i < limit && ((c = s.charCodeAt(i)) === SP || c === HTAB)) i++;
+    const keyStart = i;
+    let keyPct = false;
+    for (; i < limit; i++) {
+      c = s.charCodeAt(i);
+      if (c >= 128 || (table[c]! & TCHAR) === 0) break;
+      if (c === PERCENT) keyPct = true;
+    }
+    const keyEnd = i;
+    while (i < limit && ((c = s.charCodeAt(i)) === SP || c === HTAB)) i++;
+    let valid = keyEnd > keyStart && i < limit && c === EQUALS;
+    let valueStart = i + 1;
+    let valueEnd = valueStart;
+    let valuePct = false;
+    if (valid) {
+      i++;
+      while (i < limit && ((c = s.charCodeAt(i)) === SP || c === HTAB)) i++;
+      valueStart = i;
+      for (; i < limit; i++) {
+        c = s.charCodeAt(i);
+        if (c >= 128 || (table[c]! & BAGGAGE_OCTET) === 0) break;
+        if (c === PERCENT) valuePct = true;
+      }
+      valueEnd = i;
+      while (i < limit && ((c = s.charCodeAt(i)) === SP || c === HTAB)) i++;
+      // Empty values are dropped, as @opentelemetry/core does.
+      valid = valueEnd > valueStart && (i === s.length || c === COMMA || c === SEMICOLON);
+    }
+    let end = i < s.length && c === COMMA ? i : s.indexOf(',', i);
     if (end === -1) end = s.length;
     // A member running past the budget would be partial: the spec forbids keeping those.
     if (end > limit) break;
-    member(s, start, end, state);
+    if (valid && end - start <= BAGGAGE_MAX_MEMBER_LENGTH) {
+      // The value first: a bad escape there is the cheapest rejection.
+      const value: string | undefined = valuePct ? decode(s, valueStart, valueEnd) : s.slice(valueStart, valueEnd);
+      const key: string | undefined = value === undefined ? undefined : keyPct ? decode(s, keyStart, keyEnd) : s.slice(keyStart, keyEnd);
+      if (value !== undefined && key !== undefined && key !== '') {
+        let entry: BaggageEntry = { value };
+        if (c === SEMICOLON && i < end) {
+          const properties = validProperties(s, i + 1, end);
+          if (properties !== '') entry = { value, metadata: baggageEntryMetadataFromString(properties) };
+        }
+        state.entries[key] = entry;
+        state.count++;
+      }
+    }
     start = end + 1;
   }
   // The comma that joins this value to the next one counts against the budget.
@@ -125,18 +136,19 @@ function parseValue(s: string, state: State): void {
 
 /**
  * Parses `baggage` header values (a repeated header gives several, read in order as if joined
- * with `,`). Looks at no more than the first {@link BAGGAGE_MAX_BYTES} characters and keeps at
- * most {@link BAGGAGE_MAX_MEMBERS} members; a member must be valid by the W3C Baggage grammar
+ * with `,`). Looks at no more than the first {@link BAGGAGE_MAX_BYTES} characters and the first
+ * {@link BAGGAGE_MAX_MEMBERS} list-members, valid or not (so 16 KB of bad members cost as much as
+ * 180 of them); a member must be valid by the W3C Baggage grammar
  * (token key, baggage-octet value, valid percent-escapes of UTF-8), members longer than
  * {@link BAGGAGE_MAX_MEMBER_LENGTH} or with an empty value are skipped, invalid properties are
  * dropped from their member. Returns `undefined` when no member is valid. Never throws.
  * @internal
  */
 export function parseBaggage(values: string | readonly string[]): BaggageRecord | undefined {
-  const state: State = { entries: Object.create(null) as BaggageRecord, count: 0, budget: BAGGAGE_MAX_BYTES };
+  const state: State = { entries: Object.create(null) as BaggageRecord, count: 0, examined: 0, budget: BAGGAGE_MAX_BYTES };
   if (typeof values === 'string') parseValue(values, state);
   else {
-    for (let i = 0; i < values.length && state.budget > 0 && state.count < BAGGAGE_MAX_MEMBERS; i++) {
+    for (let i = 0; i < values.length && state.budget > 0 && state.examined < BAGGAGE_MAX_MEMBERS; i++) {
       parseValue(values[i]!, state);
     }
   }
