@@ -5,7 +5,6 @@
  * @module
  * @internal
  */
-import { Buffer, isUtf8 } from 'node:buffer';
 import { baggageEntryMetadataFromString } from '@opentelemetry/api';
 import type { BaggageEntry } from '@opentelemetry/api';
 import { BAGGAGE_CLASS, BAGGAGE_OCTET, COMMA, EQUALS, HTAB, SP, TCHAR } from './chars.js';
@@ -13,6 +12,7 @@ import { BAGGAGE_CLASS, BAGGAGE_OCTET, COMMA, EQUALS, HTAB, SP, TCHAR } from './
 const PERCENT = 0x25;
 const SEMICOLON = 0x3b;
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_MEMBER_LENGTH } from './constants.js';
+import { percentDecode } from '../internal/percent-decode.js';
 import { validProperties } from './baggage-properties.js';
 
 /** Entries by key; null prototype, so a member named `__proto__` is just a key. */
@@ -26,48 +26,6 @@ interface State {
   examined: number;
   /** Characters still allowed to be examined. */
   budget: number;
-}
-
-/** Value of the hex digit (either case) at `s[i]`, or -1; no table read out of bounds (slow in V8). */
-function hexAt(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
-}
-
-/**
- * Percent-decodes `s[from, to)`, whose characters were already checked to be ASCII and to hold
- * a `%`. Returns `undefined` for a malformed escape or bytes that are not UTF-8 (what makes
- * `decodeURIComponent` throw), without throwing: escapes are checked first, so a bad one costs
- * no allocation.
- */
-function decode(s: string, from: number, to: number): string | undefined {
-  let high = false;
-  for (let i = from; i < to; i++) {
-    if (s.charCodeAt(i) !== 0x25 /* % */) continue;
-    if (i + 2 >= to) return undefined;
-    const hi = hexAt(s, i + 1);
-    if (hi < 0 || hexAt(s, i + 2) < 0) return undefined;
-    if (hi >= 8) high = true;
-    i += 2;
-  }
-  const raw = s.slice(from, to);
-  // Only ASCII escapes, all well formed: decodeURIComponent cannot throw.
-  if (!high) return decodeURIComponent(raw);
-  const bytes = Buffer.allocUnsafe(raw.length);
-  let n = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x25) {
-      bytes[n++] = (hexAt(raw, i + 1) << 4) | hexAt(raw, i + 2);
-      i += 2;
-    } else {
-      bytes[n++] = c;
-    }
-  }
-  const view = bytes.subarray(0, n);
-  return isUtf8(view) ? view.toString('utf8') : undefined;
 }
 
 /**
@@ -116,8 +74,8 @@ function parseValue(s: string, state: State): void {
     if (end > limit) break;
     if (valid && end - start <= BAGGAGE_MAX_MEMBER_LENGTH) {
       // The value first: a bad escape there is the cheapest rejection.
-      const value: string | undefined = valuePct ? decode(s, valueStart, valueEnd) : s.slice(valueStart, valueEnd);
-      const key: string | undefined = value === undefined ? undefined : keyPct ? decode(s, keyStart, keyEnd) : s.slice(keyStart, keyEnd);
+      const value: string | undefined = valuePct ? percentDecode(s, valueStart, valueEnd) : s.slice(valueStart, valueEnd);
+      const key: string | undefined = value === undefined ? undefined : keyPct ? percentDecode(s, keyStart, keyEnd) : s.slice(keyStart, keyEnd);
       if (value !== undefined && key !== undefined && key !== '') {
         let entry: BaggageEntry = { value };
         if (c === SEMICOLON && i < end) {
