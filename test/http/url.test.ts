@@ -114,3 +114,19 @@ describe('resolveHttpOptions', () => {
     expect(() => resolveHttpOptions(null)).not.toThrow();
   });
 });
+
+describe('hostile queries', () => {
+  test('names past the 128th are not judged: their values are redacted', () => {
+    const query = Array.from({ length: 130 }, (_, i) => `p${i}=v`).join('&');
+    const out = redactQuery(query, S).split('&');
+    expect(out[127]).toBe('p127=v');
+    expect(out[128]).toBe('p128=REDACTED');
+    expect(out[129]).toBe('p129=REDACTED');
+  });
+
+  test('parameters without a value and bad escapes', () => {
+    expect(redactQuery('a&'.repeat(500) + 'token=1', S)).toBe('a&'.repeat(500) + 'token=REDACTED');
+    expect(redactQuery('a&b=1&c&token=2&d', S)).toBe('a&b=1&c&token=REDACTED&d');
+    expect(redactQuery('%ZZ=1&%74oken=2&tok%ZZen=3', S)).toBe('%ZZ=1&%74oken=REDACTED&tok%ZZen=3');
+  });
+});
