@@ -101,7 +101,7 @@ export function nameWords(name: string): string[] {
  * Whether a name names a secret: one of its words is a secret word (`token`, `pwd`, `auth`,
  * `jwt`, `credentials`, `bearer`, `passphrase`, ...), contains one written without separators
  * (`apikey`, `accesstoken`), or two adjacent words name one (`api key`, `private key`,
- * `session id`). Counts are not secrets: `tokens` (as in `gen_ai.usage.input_tokens`) is not
+ * `session id`), or it ends with `session` (`x-session`). Counts are not secrets: `tokens` (as in `gen_ai.usage.input_tokens`) is not
  * `token`, and a name ending in a descriptor word (`token_type`, `password_length`) is kept.
  * @internal
  */
@@ -109,10 +109,12 @@ export function isSecretName(name: string): boolean {
   return secretWords(nameWords(name));
 }
 
-/** {@link isSecretName} on words already split. @internal */
-export function secretWords(words: readonly string[]): boolean {
+/** {@link isSecretName} on words already split. */
+function secretWords(words: readonly string[]): boolean {
   const n = words.length;
   if (n === 0 || (n > 1 && DESCRIPTORS.has(words[n - 1]!))) return false;
+  // `x-session`, `user.session`: the session itself, usually its token (`session.start` is not).
+  if (words[n - 1] === 'session') return true;
   for (let i = 0; i < n; i++) {
     const w = words[i]!;
     if (SECRET_WORDS.has(w)) return true;

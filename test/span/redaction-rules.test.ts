@@ -135,12 +135,12 @@ describe('secret keys', () => {
   it.each([
     'pwd', 'auth', 'jwt', 'credentials', 'bearer', 'passphrase', 'api key', 'API_KEY', 'x-api-key', 'apiKey', 'accessToken',
     'auth_token', 'private_token', 'session_id', 'secret_key', 'pass', 'db.password', 'http.request.header.x-auth-token',
-    'client.secret', 'set-cookie', 'user[password]', 'privateKey', 'PHPSESSID', 'signing_key',
+    'client.secret', 'set-cookie', 'user[password]', 'privateKey', 'PHPSESSID', 'signing_key', 'session', 'x-session',
   ])('%s', (key) => {
     expect(r.redact(key, 'value')).toBe(R);
   });
 
-  it.each(['token_type', 'auth.method', 'password_length', 'gen_ai.token.type', 'author', 'passenger', 'compass', 'session.id', 'tokenizer.name'])(
+  it.each(['token_type', 'auth.method', 'password_length', 'gen_ai.token.type', 'author', 'passenger', 'compass', 'session.id', 'session.start', 'tokenizer.name'])(
     'not a secret: %s',
     (key) => {
       expect(r.redact(key, 'value')).toBe('value');
