@@ -1,19 +1,19 @@
 /**
  * The W3C Baggage parser run on every traced request: bounded work whatever the input, and no
- * exception on any path (validation comes before decoding), so a hostile header costs a linear
- * scan of at most {@link BAGGAGE_MAX_BYTES} characters.
+ * exception on any path (validation comes before decoding), so a hostile header costs one scan
+ * of at most {@link BAGGAGE_MAX_BYTES} characters and {@link BAGGAGE_MAX_MEMBERS} list-members.
  * @module
  * @internal
  */
 import { baggageEntryMetadataFromString } from '@opentelemetry/api';
 import type { BaggageEntry } from '@opentelemetry/api';
+import { percentDecode } from '../internal/percent-decode.js';
+import { validProperties } from './baggage-properties.js';
 import { BAGGAGE_CLASS, BAGGAGE_OCTET, COMMA, EQUALS, HTAB, SP, TCHAR } from './chars.js';
+import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_MEMBER_LENGTH } from './constants.js';
 
 const PERCENT = 0x25;
 const SEMICOLON = 0x3b;
-import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_MEMBER_LENGTH } from './constants.js';
-import { percentDecode } from '../internal/percent-decode.js';
-import { validProperties } from './baggage-properties.js';
 
 /** Entries by key; null prototype, so a member named `__proto__` is just a key. */
 export type BaggageRecord = Record<string, BaggageEntry>;
@@ -68,9 +68,11 @@ function parseValue(s: string, state: State): void {
       // Empty values are dropped, as @opentelemetry/core does.
       valid = valueEnd > valueStart && (i === s.length || c === COMMA || c === SEMICOLON);
     }
+    // A member running past the budget would be partial: the spec forbids keeping those (and
+    // the rest of an oversized header is never searched).
+    if (i === limit && limit < s.length) break;
     let end = i < s.length && c === COMMA ? i : s.indexOf(',', i);
     if (end === -1) end = s.length;
-    // A member running past the budget would be partial: the spec forbids keeping those.
     if (end > limit) break;
     if (valid && end - start <= BAGGAGE_MAX_MEMBER_LENGTH) {
       // The value first: a bad escape there is the cheapest rejection.

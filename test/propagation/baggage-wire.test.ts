@@ -65,24 +65,23 @@ describe('inject writes valid baggage that parses back to the same members', () 
           if (key !== '' && value !== '' && wellFormed(key) && wellFormed(value)) expected.push([key, value, keptProperties(m)]);
         }
         const header = injectBaggage(record);
-        if (expected.length === 0) {
-          expect(header).toBeUndefined();
-          return;
-        }
-        expect(header).toMatch(BAGGAGE_STRING);
-        for (const m of header!.split(',')) expect(m.split(';')[0]).not.toMatch(/%(?![0-9A-F]{2})/);
-        expect(header!.split(',')).toHaveLength(expected.length);
-        expect(extractBaggage(header)).toEqual(expected);
+        // Plain checks (expect() on every one of 20,000 runs would dominate the run time);
+        // fast-check reports the failing carrier.
+        if (expected.length === 0) return header === undefined;
+        if (header === undefined || !BAGGAGE_STRING.test(header)) return false;
+        const members = header.split(',');
+        if (members.length !== expected.length) return false;
+        if (members.some((m) => /%(?![0-9A-F]{2})/.test(m.split(';')[0]!))) return false;
+        if (JSON.stringify(extractBaggage(header)) !== JSON.stringify(expected)) return false;
         // And another implementation reads the same keys and values (core loses `__proto__`:
         // it collects entries in a plain object).
         const theirs = propagation.getBaggage(core.extract(ROOT_CONTEXT, { baggage: header }, { get: (c, k) => (c as Record<string, string>)[k], keys: () => [] }));
-        expect(theirs?.getAllEntries().map(([k, e]) => [k, e.value]) ?? []).toEqual(
-          expected.filter(([k]) => k !== '__proto__').map(([k, v]) => [k, v]),
-        );
+        const theirPairs = JSON.stringify(theirs?.getAllEntries().map(([k, e]) => [k, e.value]) ?? []);
+        return theirPairs === JSON.stringify(expected.filter(([k]) => k !== '__proto__').map(([k, v]) => [k, v]));
       }),
       { numRuns: 20_000 },
     );
-  });
+  }, 180_000); // about 4 s alone; generous for a loaded 2-core machine
 
   it('percent-encodes keys to tchar: a(b) goes out as a%28b%29 and comes back as a(b)', () => {
     expect(injectBaggage({ 'a(b)': { value: 'v(1)' } })).toBe('a%28b%29=v(1)');
