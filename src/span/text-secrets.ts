@@ -26,18 +26,57 @@ const PLACEHOLDER = /^(?:\?|\$\d+|:\w+|@\w+|%s|REDACTED|\[REDACTED\]|\*+)$/;
 /** A credential has more than letters: a digit or a symbol. */
 const NOT_A_WORD = /[\d._~+/=-]/;
 
+/** What a pair's name says: nothing, a secret, or a card. */
+const PLAIN_NAME = 0;
+const SECRET_NAME = 1;
+const CARD_NAME = 2;
+
 /** Bounded cache of name decisions: the same few names come back in every message. */
-const pairNames = new Map<string, boolean>();
+const pairNames = new Map<string, number>();
 const PAIR_NAMES_LIMIT = 512;
 
-function pairNameIsSensitive(name: string, value: string): boolean {
-  let secret = pairNames.get(name);
-  if (secret === undefined) {
-    secret = isSecretName(name);
+function nameKind(name: string): number {
+  let kind = pairNames.get(name);
+  if (kind === undefined) {
+    kind = isSecretName(name) ? SECRET_NAME : namesCard(name) ? CARD_NAME : PLAIN_NAME;
     if (pairNames.size >= PAIR_NAMES_LIMIT) pairNames.clear();
-    pairNames.set(name, secret);
+    pairNames.set(name, kind);
   }
-  return secret || (namesCard(name) && holdsCardDigits(value));
+  return kind;
+}
+
+function pairNameIsSensitive(name: string, value: string): boolean {
+  const kind = nameKind(name);
+  return kind === SECRET_NAME || (kind === CARD_NAME && holdsCardDigits(value));
+}
+
+/** A character of a pair's name: letters, digits, `_`, `.`, `-`, brackets. */
+function isNameChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d || c === 0x5b || c === 0x5d
+  );
+}
+
+/**
+ * Whether some `=` or `:` in `text` follows a name that names a secret or a card: the gate of
+ * the pair rule, a few map lookups instead of a pattern scan for the common text whose pairs are
+ * `page=2` or `https:`. It accepts every name the pattern could redact (and maybe more).
+ */
+function hasSensitivePair(text: string): boolean {
+  let eq = text.indexOf('=');
+  let colon = text.indexOf(':');
+  while (eq !== -1 || colon !== -1) {
+    const sep = eq === -1 ? colon : colon === -1 ? eq : Math.min(eq, colon);
+    let end = sep;
+    while (end > 0 && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end--;
+    if (end > 0 && (text.charCodeAt(end - 1) === 0x22 || text.charCodeAt(end - 1) === 0x27)) end--;
+    let start = end;
+    while (start > 0 && end - start <= 64 && isNameChar(text.charCodeAt(start - 1))) start--;
+    if (start < end && nameKind(text.slice(start, end)) !== PLAIN_NAME) return true;
+    if (sep === eq) eq = text.indexOf('=', sep + 1);
+    else colon = text.indexOf(':', sep + 1);
+  }
+  return false;
 }
 
 /**
@@ -68,16 +107,13 @@ function redactPairs(text: string, replacement: string): string {
   return last === 0 ? text : result + text.slice(last);
 }
 
-/**
- * Words any rule below needs somewhere in the text (a secret or card name, an auth scheme): one
- * quick test spares the pattern scans for most values (URLs, SQL, messages without credentials).
- * Loose on purpose (`pan` also finds `company`): it only decides whether to look closer.
- */
-const SECRETISH = /pass|pwd|secret|token|auth|cookie|cred|jwt|bearer|basic|digest|negotiate|key|sess|card|pan|cc/i;
+/** An auth scheme somewhere in the text: the gate of the scheme rule. */
+const SCHEME_HINT = /bearer|basic|digest|negotiate|token/i;
 
 /**
  * `text` with the secrets above replaced by `replacement`, or `text` itself when it holds none.
- * Cheap checks decide which patterns run at all.
+ * Cheap checks (a character, a scheme word, the name before each `=` or `:`) decide which
+ * patterns run at all.
  * @internal
  */
 export function redactTextSecrets(text: string, replacement: string): string {
@@ -93,13 +129,11 @@ export function redactTextSecrets(text: string, replacement: string): string {
     JWT.lastIndex = 0;
     out = out.replace(JWT, replacement);
   }
-  const hasSpace = out.includes(' ') || out.includes('\t');
-  if ((!hasPair && !hasSpace) || !SECRETISH.test(out)) return out;
-  if (hasSpace) {
+  if ((out.includes(' ') || out.includes('\t')) && SCHEME_HINT.test(out)) {
     SCHEME_CREDENTIAL.lastIndex = 0;
     out = out.replace(SCHEME_CREDENTIAL, (match: string, scheme: string, space: string, credential: string) =>
       NOT_A_WORD.test(credential) ? scheme + space + replacement : match,
     );
   }
-  return hasPair ? redactPairs(out, replacement) : out;
+  return hasPair && hasSensitivePair(out) ? redactPairs(out, replacement) : out;
 }
