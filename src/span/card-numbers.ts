@@ -17,7 +17,6 @@
 
 const GROUPED = /(?<![\w.+-])\d{4}(?:([ .-])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|([ .-])\d{6}\2\d{4,5})(?!\w|[.-]\d)/g;
 const BARE = /(?<![\w.+/=#@:-])\d{13,19}(?!\w|[.,]\d|[/=@-])/g;
-const WHITESPACE = /\s/;
 
 function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -67,23 +66,13 @@ export function isCardNumber(digits: string): boolean {
   return digits.length >= 13 && digits.length <= 19 && brandAccepts(digits) && luhnValid(digits);
 }
 
-/** Whether `s` has at least 13 digits: fewer cannot make a card number, whatever the layout. */
-function hasThirteenDigits(s: string): boolean {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++n === 13) return true;
-  }
-  return false;
-}
-
 /**
  * `value` with card numbers replaced by `replacement`, by the rule above; the same string when
- * none is found.
+ * none is found. `freeText`: the value has whitespace (see `scanText`, which also tells
+ * whether the value has the 13 digits a card needs: call this only then).
  * @internal
  */
-export function redactCardNumbers(value: string, replacement: string): string {
-  if (value.length < 13 || !hasThirteenDigits(value)) return value;
+export function redactCardNumbers(value: string, replacement: string, freeText: boolean): string {
   let out = value;
   GROUPED.lastIndex = 0;
   if (GROUPED.test(out)) {
@@ -96,7 +85,7 @@ export function redactCardNumbers(value: string, replacement: string): string {
       return match;
     });
   }
-  if (out.length >= 13 && WHITESPACE.test(out)) {
+  if (freeText) {
     BARE.lastIndex = 0;
     if (BARE.test(out)) {
       BARE.lastIndex = 0;

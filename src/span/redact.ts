@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@opentelemetry/api';
 import { isSecretName, namesCard } from '../internal/secret-names.js';
 import { holdsCardDigits, redactCardNumbers } from './card-numbers.js';
+import { HAS_13_DIGITS, HAS_SPACE, scanText } from './text-scan.js';
 import { redactTextSecrets } from './text-secrets.js';
 
 /**
@@ -132,8 +133,11 @@ export function createRedactor(options?: RedactOptions | false): Redactor {
   function redactString(value: string): string {
     if (value.length < shortest) return value;
     let out = value;
-    if (out.length >= 13) out = redactCardNumbers(out, replacement);
-    if (out.length >= SHORTEST_SECRET) out = redactTextSecrets(out, replacement);
+    if (value.length >= SHORTEST_SECRET) {
+      const flags = scanText(value);
+      if ((flags & HAS_13_DIGITS) !== 0) out = redactCardNumbers(out, replacement, (flags & HAS_SPACE) !== 0);
+      if ((flags & ~(HAS_13_DIGITS | HAS_SPACE)) !== 0) out = redactTextSecrets(out, replacement, flags);
+    }
     for (const re of userPatterns) {
       re.lastIndex = 0;
       if (re.test(out)) {

@@ -6,6 +6,7 @@
  */
 import { isSecretName, namesCard } from '../internal/secret-names.js';
 import { holdsCardDigits } from './card-numbers.js';
+import { HAS_AT, HAS_JWT, HAS_SCHEME_WORD, HAS_SEPARATOR, HAS_SPACE } from './text-scan.js';
 
 /** An authorization scheme and its credential (8+ characters with a digit or symbol). */
 const SCHEME_CREDENTIAL = /\b(bearer|basic|digest|negotiate|token)([ \t]+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
@@ -107,33 +108,29 @@ function redactPairs(text: string, replacement: string): string {
   return last === 0 ? text : result + text.slice(last);
 }
 
-/** An auth scheme somewhere in the text: the gate of the scheme rule. */
-const SCHEME_HINT = /bearer|basic|digest|negotiate|token/i;
-
 /**
  * `text` with the secrets above replaced by `replacement`, or `text` itself when it holds none.
- * Cheap checks (a character, a scheme word, the name before each `=` or `:`) decide which
- * patterns run at all.
+ * `flags` (from `scanText`) say which patterns could match; the others do not run, and the pair
+ * pattern runs only when the name before some `=` or `:` is sensitive.
  * @internal
  */
-export function redactTextSecrets(text: string, replacement: string): string {
+export function redactTextSecrets(text: string, replacement: string, flags: number): string {
   let out = text;
-  const hasPair = out.includes('=') || out.includes(':');
-  if (hasPair && out.includes('@') && out.includes('://')) {
+  if ((flags & (HAS_AT | HAS_SEPARATOR)) === (HAS_AT | HAS_SEPARATOR) && out.includes('://')) {
     URL_USERINFO.lastIndex = 0;
     out = out.replace(URL_USERINFO, (match: string, scheme: string, userinfo: string) =>
       userinfo === 'REDACTED:REDACTED' || userinfo === replacement ? match : scheme + replacement + '@',
     );
   }
-  if (out.includes('eyJ')) {
+  if ((flags & HAS_JWT) !== 0) {
     JWT.lastIndex = 0;
     out = out.replace(JWT, replacement);
   }
-  if ((out.includes(' ') || out.includes('\t')) && SCHEME_HINT.test(out)) {
+  if ((flags & (HAS_SCHEME_WORD | HAS_SPACE)) === (HAS_SCHEME_WORD | HAS_SPACE)) {
     SCHEME_CREDENTIAL.lastIndex = 0;
     out = out.replace(SCHEME_CREDENTIAL, (match: string, scheme: string, space: string, credential: string) =>
       NOT_A_WORD.test(credential) ? scheme + space + replacement : match,
     );
   }
-  return hasPair && hasSensitivePair(out) ? redactPairs(out, replacement) : out;
+  return (flags & HAS_SEPARATOR) !== 0 && hasSensitivePair(out) ? redactPairs(out, replacement) : out;
 }

@@ -211,3 +211,10 @@ describe('span names and status messages', () => {
     expect(tracing.spans().map((s) => s.name)).toEqual(['GET /orders/:id', 'process order 1731234567890']);
   });
 });
+
+describe('free text across lines', () => {
+  it('a card or a credential on its own line', () => {
+    expect(r.redact('log', 'charge failed\n4111111111111111\nretry')).toBe(`charge failed\n${R}\nretry`);
+    expect(r.redact('log', 'headers:\nAuthorization:\tBearer abc123def456')).toBe(`headers:\nAuthorization:\tBearer ${R}`);
+  });
+});
