@@ -68,14 +68,18 @@ function hasSensitivePair(text: string): boolean {
   let colon = text.indexOf(':');
   while (eq !== -1 || colon !== -1) {
     const sep = eq === -1 ? colon : colon === -1 ? eq : Math.min(eq, colon);
+    if (sep === eq) eq = text.indexOf('=', sep + 1);
+    else {
+      colon = text.indexOf(':', sep + 1);
+      // `https://`: a URL scheme, not a pair (its user information has a rule of its own).
+      if (text.charCodeAt(sep + 1) === 0x2f && text.charCodeAt(sep + 2) === 0x2f) continue;
+    }
     let end = sep;
     while (end > 0 && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end--;
     if (end > 0 && (text.charCodeAt(end - 1) === 0x22 || text.charCodeAt(end - 1) === 0x27)) end--;
     let start = end;
     while (start > 0 && end - start <= 64 && isNameChar(text.charCodeAt(start - 1))) start--;
     if (start < end && nameKind(text.slice(start, end)) !== PLAIN_NAME) return true;
-    if (sep === eq) eq = text.indexOf('=', sep + 1);
-    else colon = text.indexOf(':', sep + 1);
   }
   return false;
 }
