@@ -8,7 +8,8 @@
  *
  *   npm run build --silent && node bench/privacy/hostile-headers.mjs
  *
- * Env: SECONDS (default 3), ROUNDS (default 3), CONNECTIONS (default 10).
+ * Env: SECONDS (default 3), ROUNDS (default 3), CONNECTIONS (default 10), DIST (the build to
+ * load, default dist/; e.g. a copy of an older build to compare).
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,7 +18,10 @@ import { fileURLToPath } from 'node:url';
 const SELF = fileURLToPath(import.meta.url);
 
 if (process.argv[2] === '--server') {
-  const { init } = await import('../../dist/index.js');
+  const { pathToFileURL } = await import('node:url');
+  const path = await import('node:path');
+  const dist = path.resolve(process.env.DIST ?? new URL('../../dist', import.meta.url).pathname);
+  const { init } = await import(pathToFileURL(path.join(dist, 'index.js')).href);
   const discard = { export: (_s, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
   init({ serviceName: 'hostile-bench', exporter: discard, instrumentations: { http: true } });
   const http = await import('node:http');
