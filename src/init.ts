@@ -1,12 +1,15 @@
-import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, propagation, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
-import { readEnv, readLogLevel } from './config/env.js';
+import { readEnv } from './config/env.js';
 import { installFlushOnExit } from './config/flush-on-exit.js';
 import type { TracelightOptions } from './config/options.js';
 import { buildPipeline } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
-import { resolveConfig } from './config/resolve.js';
+import { resolveConfig, resolveLogLevel } from './config/resolve.js';
 import { errorOnce, warnOnce } from './internal/diag.js';
+import { checkAssumptions } from './internal/node-assumptions.js';
+import { otelGlobals } from './internal/otel-globals.js';
+import { processState } from './internal/process-state.js';
 import { describeError } from './internal/safe-call.js';
 import { setWithSpanTracer } from './span/with-span.js';
 import { VERSION } from './version.js';
@@ -23,7 +26,6 @@ export interface TracelightHandle {
   stats(): TracelightStats;
 }
 
-let current: TracelightHandle | undefined;
 
 /**
  * Starts tracing, once, at the start of the program: registers tracelight as the global
@@ -41,31 +43,35 @@ let current: TracelightHandle | undefined;
  * ```
  */
 export function init(optionsOrServiceName?: string | TracelightOptions): TracelightHandle {
-  if (current) {
-    warnOnce('init:twice', 'init() was called more than once; the first configuration stays in effect.');
-    return current;
+  // One pipeline per process: a second init(), from this copy of tracelight or another (its
+  // other build, a preload), gets the first one's handle.
+  const first = processState.handle as TracelightHandle | undefined;
+  if (first) {
+    warnOnce('init:twice', 'init() was called more than once (or by a preload such as tracelight/register); the first configuration stays in effect.');
+    return first;
   }
   const options: TracelightOptions =
     typeof optionsOrServiceName === 'string' ? { serviceName: optionsOrServiceName } : (optionsOrServiceName ?? {});
+  let handle: TracelightHandle;
   try {
-    current = start(options);
+    handle = start(options);
   } catch (err) {
     errorOnce('init:failed', `tracing could not start (${describeError(err)}); the program runs untraced.`);
-    current = noopHandle();
+    handle = noopHandle();
   }
-  return current;
+  processState.handle = handle;
+  return handle;
 }
 
 function start(options: TracelightOptions): TracelightHandle {
   // The logger goes first, so that what configuration reports is seen. Without OTEL_LOG_LEVEL
   // or `logLevel` none is installed (the API's default: silent), unless `debug` asks for reports.
-  const logLevel = options.logLevel ?? readLogLevel() ?? (options.debug ? DiagLogLevel.INFO : undefined);
-  if (logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel, suppressOverrideMessage: true });
-  const env = readEnv();
-  const config = resolveConfig(options, env);
+  const logLevel = resolveLogLevel(options);
+  if (logLevel[0] !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: logLevel[0], suppressOverrideMessage: true });
+  const config = resolveConfig(options, readEnv(), logLevel);
   if (config.disabled) return noopHandle();
 
-  const pipeline: Pipeline = buildPipeline(options, config, env);
+  const pipeline: Pipeline = buildPipeline(config);
   const ownsContext = context.setGlobalContextManager(pipeline.contextManager);
   if (!ownsContext) {
     warnOnce('init:context', 'another context manager is already registered; tracelight uses it, which may lose context across awaits.');
@@ -73,17 +79,29 @@ function start(options: TracelightOptions): TracelightHandle {
   if (!propagation.setGlobalPropagator(pipeline.propagator)) {
     warnOnce('init:propagator', 'another propagator is already registered; incoming and outgoing trace headers follow it.');
   }
-  if (!trace.setGlobalTracerProvider(pipeline.provider)) {
-    warnOnce('init:provider', 'another OpenTelemetry tracer provider is already registered; spans go to it, not to tracelight.');
+  if (ownsContext && otelGlobals()?.context !== pipeline.contextManager) {
+    checkAssumptions('otelApiGlobals');
+    warnOnce('assumption:otelApiGlobals:registered', "@opentelemetry/api's global registry is not where tracelight expects it; withSpan takes the slower path. Please report it to tracelight.");
   }
-  const tracer = pipeline.provider.getTracer('tracelight', VERSION);
-  setWithSpanTracer(tracer, ownsContext ? pipeline.contextManager : undefined);
+  const ownsProvider = trace.setGlobalTracerProvider(pipeline.provider);
+  let tracer: Tracer;
+  if (ownsProvider) {
+    tracer = pipeline.provider.getTracer('tracelight', VERSION);
+    setWithSpanTracer(tracer, ownsContext ? pipeline.contextManager : undefined);
+  } else {
+    // Every span, withSpan's included, goes where instrumentations send theirs: one trace, one pipeline.
+    warnOnce(
+      'init:provider',
+      "another OpenTelemetry tracer provider is already registered: withSpan and every instrumentation send their spans to it, and tracelight's exporters get none. Call init() before the other SDK starts, or remove it.",
+    );
+    tracer = trace.getTracer('tracelight', VERSION);
+  }
   const disableInstrumentations = pipeline.enableInstrumentations();
 
   let stopped: Promise<void> | undefined;
   const removeExitHooks = config.flushOnExit
     ? installFlushOnExit(
-        () => pipeline.forceFlush(),
+        (deadline) => pipeline.flushBeforeExit(deadline),
         () => pipeline.hasPending(),
       )
     : () => undefined;
@@ -117,7 +135,7 @@ function noopHandle(): TracelightHandle {
       exportFailures: 0,
       retries: 0,
       queueDepth: 0,
-      dropped: { queueFull: 0, exportFailed: 0, waterfallOverflow: 0 },
+      dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, waterfallOverflow: 0 },
     }),
   };
 }

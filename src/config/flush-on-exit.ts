@@ -1,23 +1,40 @@
 /** How long a signal may wait for the last spans before the process goes down as it would have. */
 const SIGNAL_FLUSH_LIMIT_MS = 5000;
+/**
+ * How long `beforeExit` may keep a finished program alive for its last spans. A collector that
+ * answers at all answers well within it; one that hangs costs the program this much, once.
+ */
+const BEFORE_EXIT_FLUSH_LIMIT_MS = 2000;
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
- * Flushes pending spans when the process is about to end, without changing how it ends:
- * - `beforeExit`: flush if spans are pending (the export keeps the loop alive only as long as it
- *   takes; the next `beforeExit` finds nothing pending and the process exits with its own code);
- * - SIGTERM/SIGINT: flush, then, if no other listener handles the signal, remove ours and raise
- *   the signal again so the default action (and the exit status) is what it would have been.
- *   With other listeners present the application owns the exit; we only flush.
+ * Flushes pending spans when the process is about to end, without changing how it ends.
+ * `flush(deadline)` exports what is pending without retries, by `deadline`, and resolves `true`
+ * when nothing is left (it keeps the process alive while it runs; nothing else of ours does).
+ * - `beforeExit`: flush if spans are pending, for at most 2 s; the next `beforeExit` finds
+ *   nothing pending and the process exits with its own code. After a flush that could not
+ *   deliver everything (collector down or hanging), later `beforeExit`s do not try again, so
+ *   the program is delayed once, not once per batch.
+ * - SIGTERM/SIGINT: flush for at most 5 s, then, if no other listener handles the signal, remove
+ *   ours and raise the signal again so the default action (and the exit status) is what it
+ *   would have been. With other listeners present the application owns the exit; we only flush.
  * Returns a function that removes the hooks.
  */
-export function installFlushOnExit(flush: () => Promise<void>, hasPending: () => boolean): () => void {
+export function installFlushOnExit(flush: (deadline: number) => Promise<boolean>, hasPending: () => boolean): () => void {
   let flushing = false;
+  let gaveUp = false;
   const onBeforeExit = (): void => {
-    if (flushing || !hasPending()) return;
+    if (flushing || gaveUp || !hasPending()) return;
     flushing = true;
-    flush()
-      .catch(() => undefined)
+    flush(Date.now() + BEFORE_EXIT_FLUSH_LIMIT_MS)
+      .then(
+        (complete) => {
+          if (!complete) gaveUp = true;
+        },
+        () => {
+          gaveUp = true;
+        },
+      )
       .finally(() => {
         flushing = false;
       });
@@ -26,7 +43,7 @@ export function installFlushOnExit(flush: () => Promise<void>, hasPending: () =>
   const onSignal = (signal: NodeJS.Signals): void => {
     const ownsExit = process.listenerCount(signal) === 1;
     if (!ownsExit) {
-      void flush().catch(() => undefined);
+      void flush(Date.now() + SIGNAL_FLUSH_LIMIT_MS).catch(() => undefined);
       return;
     }
     if (stopping) {
@@ -46,7 +63,7 @@ export function installFlushOnExit(flush: () => Promise<void>, hasPending: () =>
     };
     // Ref'ed on purpose: the process is going down; this bounds how long the flush may delay it.
     const limit = setTimeout(raise, SIGNAL_FLUSH_LIMIT_MS);
-    flush().then(raise, raise);
+    flush(Date.now() + SIGNAL_FLUSH_LIMIT_MS).then(raise, raise);
   };
   process.on('beforeExit', onBeforeExit);
   for (const s of SIGNALS) process.on(s, onSignal);

@@ -8,14 +8,10 @@ import { createOtlpExporter } from '../exporters/otlp.js';
 import { ConsoleWaterfallExporter } from '../exporters/waterfall/console-waterfall-exporter.js';
 import { enableHttpInstrumentation } from '../instrumentations/http/enable.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
-import { createPropagator } from '../propagation/composite.js';
 import { createRedactor } from '../span/redact.js';
 import { LightTracerProvider } from '../span/tracer-provider.js';
 import { VERSION } from '../version.js';
-import type { EnvSettings } from './env.js';
-import type { TracelightOptions } from './options.js';
 import type { ResolvedConfig } from './resolve.js';
-import { createSampler } from './sampler.js';
 
 /** Counters that show what tracing did and what it lost; a growing `spansOpen` is a span leak. */
 export interface TracelightStats {
@@ -31,10 +27,13 @@ export interface TracelightStats {
   exportFailures: number;
   /** Export requests repeated after a retryable failure. */
   retries: number;
-  /** Spans waiting in the batch queues. */
+  /** Spans not yet exported or dropped: waiting in the batch queues, or in an export in flight. */
   queueDepth: number;
-  /** Spans lost, by reason: batch queue full, export failed, console waterfall buffer full. */
-  dropped: { queueFull: number; exportFailed: number; waterfallOverflow: number };
+  /**
+   * Spans lost, by reason: batch queue full, export failed (or timed out), still unexported
+   * when `shutdown()` gave up (or ended after it), console waterfall buffer full.
+   */
+  dropped: { queueFull: number; exportFailed: number; shutdown: number; waterfallOverflow: number };
 }
 
 /** Everything init() registers and later flushes, shuts down and reads counters from. */
@@ -44,18 +43,18 @@ export interface Pipeline {
   provider: LightTracerProvider;
   enableInstrumentations(): () => void;
   forceFlush(): Promise<void>;
+  /** The flush as the process ends: bounded by `deadline`, no retries; `true` if nothing is left. */
+  flushBeforeExit(deadline: number): Promise<boolean>;
   shutdown(): Promise<void>;
   hasPending(): boolean;
   stats(): TracelightStats;
 }
 
-const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
-
 /**
  * Builds the resource, sampler, processors, exporters, propagator and context manager from the
  * resolved configuration. The one place that wires the rooms of src/ together.
  */
-export function buildPipeline(options: TracelightOptions, config: ResolvedConfig, env: EnvSettings): Pipeline {
+export function buildPipeline(config: ResolvedConfig): Pipeline {
   const resource = defaultResource().merge(
     resourceFromAttributes({
       'telemetry.distro.name': 'tracelight',
@@ -82,7 +81,9 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
         protocol: config.otlp.protocol,
         tracesEndpoint: config.otlp.endpoint,
         headers: config.otlp.headers,
-        timeoutMillis: config.otlp.timeoutMillis,
+        // An export request never outlives the processor's wait for it: one export in flight,
+        // and what the collector did not answer in time is what stats() counts as failed.
+        timeoutMillis: Math.min(config.otlp.timeoutMillis, config.batch.exportTimeoutMillis),
         compression: config.otlp.compression,
       });
       otlpUrl = otlp.url;
@@ -95,24 +96,18 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
     processors.push(batch);
   }
 
-  const sampler = createSampler(options.sampler ?? env.sampler, env.samplerArg ?? 1);
   const provider = new LightTracerProvider({
     resource,
-    sampler,
+    sampler: config.sampler,
     spanLimits: config.spanLimits,
     spanProcessors: processors,
     redactor: createRedactor(config.redact),
     ...(config.debug ? { debug: config.debug } : {}),
   });
 
-  const propagator =
-    options.propagators !== undefined && !Array.isArray(options.propagators)
-      ? options.propagators
-      : createPropagator(options.propagators ?? env.propagators ?? DEFAULT_PROPAGATORS);
-
   return {
     contextManager: new TracelightContextManager(),
-    propagator,
+    propagator: config.propagator,
     provider,
     enableInstrumentations() {
       const http = config.instrumentations.http;
@@ -126,6 +121,13 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
       return enableHttpInstrumentation(httpOptions);
     },
     forceFlush: () => provider.forceFlush(),
+    async flushBeforeExit(deadline) {
+      const results = await Promise.all([
+        ...batches.map((b) => b.flushBeforeExit(deadline)),
+        ...waterfalls.map((w) => w.forceFlush().then(() => true, () => false)),
+      ]);
+      return results.every(Boolean);
+    },
     shutdown: () => provider.shutdown(),
     hasPending: () => batches.some((b) => b.stats().queueDepth > 0) || waterfalls.some((w) => w.stats().pendingSpans > 0),
     stats() {
@@ -136,7 +138,7 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
         exportFailures: 0,
         retries: 0,
         queueDepth: 0,
-        dropped: { queueFull: 0, exportFailed: 0, waterfallOverflow: 0 },
+        dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, waterfallOverflow: 0 },
       };
       for (const b of batches) {
         const s = b.stats();
@@ -146,6 +148,7 @@ export function buildPipeline(options: TracelightOptions, config: ResolvedConfig
         out.queueDepth += s.queueDepth;
         out.dropped.queueFull += s.droppedQueueFull;
         out.dropped.exportFailed += s.droppedExportFailed;
+        out.dropped.shutdown += s.droppedShutdown;
       }
       for (const w of waterfalls) {
         const s = w.stats();

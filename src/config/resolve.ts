@@ -1,20 +1,28 @@
-import type { Attributes, DiagLogLevel } from '@opentelemetry/api';
+import type { Attributes, DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
 import { DiagLogLevel as Level } from '@opentelemetry/api';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { warnOnce } from '../internal/diag.js';
+import { checkedNumber } from '../internal/validate.js';
+import { createPropagator } from '../propagation/composite.js';
 import { readAppPackage } from './app-package.js';
+import { readLogLevel } from './env.js';
 import type { EnvSettings } from './env.js';
 import type {
   ExporterName,
   InstrumentationsOptions,
   OtlpOptions,
+  SamplerName,
   TracelightOptions,
 } from './options.js';
+import { createSampler } from './sampler.js';
 import type { RedactOptions } from '../span/redact.js';
 import type { ResolvedSpanLimits } from '../span/span-runtime.js';
 import { resolveOtlpTracesUrl } from '../exporters/otlp-endpoint.js';
 
-/** Everything init() needs, with code options, environment and defaults already merged. */
+/** Where a resolved setting came from. */
+export type ConfigSource = 'code' | 'environment' | 'default';
+
+/** Everything init() needs, with code options, environment and defaults merged, and where each came from. */
 export interface ResolvedConfig {
   disabled: boolean;
   serviceName: string;
@@ -25,29 +33,68 @@ export interface ResolvedConfig {
   };
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number };
   spanLimits: ResolvedSpanLimits;
+  sampler: Sampler;
+  propagator: TextMapPropagator;
   redact: RedactOptions | false;
   instrumentations: InstrumentationsOptions;
   debug: { openSpanThresholdMs: number } | undefined;
+  /** The `diag` level init() installed before anything else (see {@link resolveLogLevel}). */
   logLevel: DiagLogLevel | undefined;
   flushOnExit: boolean;
+  /** The source of each setting, by name (for reports such as a diagnose command). */
+  sources: Record<ConfiguredSetting, ConfigSource>;
 }
+
+/** Settings whose source {@link ResolvedConfig.sources} records. */
+export type ConfiguredSetting =
+  | 'serviceName'
+  | 'exporters'
+  | 'otlp.endpoint'
+  | 'otlp.protocol'
+  | 'otlp.timeoutMillis'
+  | 'otlp.compression'
+  | 'batch.maxQueueSize'
+  | 'batch.maxExportBatchSize'
+  | 'batch.scheduledDelayMillis'
+  | 'batch.exportTimeoutMillis'
+  | 'spanLimits'
+  | 'sampler'
+  | 'propagators'
+  | 'redact'
+  | 'instrumentations'
+  | 'debug'
+  | 'logLevel'
+  | 'flushOnExit';
 
 const KNOWN_EXPORTERS: readonly string[] = ['console', 'otlp', 'none'];
+const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
 
-function positive(name: string, value: number | undefined, fallback: number, min = 0): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= min) return value;
-  warnOnce(`config:${name}`, `${name}=${String(value)} is not a number >= ${min}; using ${fallback}.`);
-  return fallback;
+/** Code wins over the environment over the default; also says which one it was. */
+function pick<T>(code: T | undefined, env: T | undefined, fallback: T): [T, ConfigSource] {
+  if (code !== undefined) return [code, 'code'];
+  if (env !== undefined) return [env, 'environment'];
+  return [fallback, 'default'];
 }
 
-function exportersOf(options: TracelightOptions, env: EnvSettings): ResolvedConfig['exporters'] {
-  const chosen: Array<ExporterName | SpanExporter | string> =
-    options.exporter !== undefined
-      ? Array.isArray(options.exporter)
-        ? options.exporter
-        : [options.exporter]
-      : (env.exporters ?? ['otlp']);
+/**
+ * The `diag` level to install, resolved first and on its own, so that everything resolving the
+ * rest reports reaches the logger: `logLevel`, else `OTEL_LOG_LEVEL`, else INFO when `debug` asks
+ * for reports, else none (the API's default: silent).
+ */
+export function resolveLogLevel(
+  options: TracelightOptions,
+  env: Record<string, string | undefined> = process.env,
+): [DiagLogLevel | undefined, ConfigSource] {
+  if (options.logLevel !== undefined) return [options.logLevel, 'code'];
+  const fromEnv = readLogLevel(env);
+  if (fromEnv !== undefined) return [fromEnv, 'environment'];
+  return options.debug ? [Level.INFO, 'code'] : [undefined, 'default'];
+}
+
+function exportersOf(options: TracelightOptions, env: EnvSettings, sources: ResolvedConfig['sources']): ResolvedConfig['exporters'] {
+  const code = options.exporter === undefined ? undefined : Array.isArray(options.exporter) ? options.exporter : [options.exporter];
+  const [chosen, source] = pick<Array<ExporterName | SpanExporter | string>>(code, env.exporters, ['otlp']);
+  sources.exporters = source;
   const out: ResolvedConfig['exporters'] = [];
   for (const e of chosen) {
     if (typeof e === 'string') {
@@ -67,14 +114,32 @@ function exportersOf(options: TracelightOptions, env: EnvSettings): ResolvedConf
 }
 
 /**
- * Merges code options over the `OTEL_*` settings over the defaults. Code options win; bad values
- * warn once through `diag` and fall back to the default.
+ * Merges code options over the `OTEL_*` settings over the defaults, once: the pipeline is built
+ * from the result alone. Code options win; bad values warn once through `diag` and fall back to
+ * the default. `logLevel` is what init() installed first ({@link resolveLogLevel}).
  */
-export function resolveConfig(options: TracelightOptions, env: EnvSettings): ResolvedConfig {
+export function resolveConfig(
+  options: TracelightOptions,
+  env: EnvSettings,
+  logLevel: [DiagLogLevel | undefined, ConfigSource] = [undefined, 'default'],
+): ResolvedConfig {
+  const sources = {} as Record<ConfiguredSetting, ConfigSource>;
+  const setting = <T>(name: ConfiguredSetting, code: T | undefined, fromEnv: T | undefined, fallback: T): T => {
+    const [value, source] = pick(code, fromEnv, fallback);
+    sources[name] = source;
+    return value;
+  };
+  const number = (name: ConfiguredSetting, label: string, code: number | undefined, fromEnv: number | undefined, fallback: number, min: number): number => {
+    const [value, source] = pick<number | undefined>(code, fromEnv, undefined);
+    const checked = checkedNumber(label, value, fallback, min);
+    sources[name] = value !== undefined && checked === value ? source : 'default';
+    return checked;
+  };
+
   const app = readAppPackage();
   const envServiceName = env.serviceName ?? stringAttr(env.resourceAttributes['service.name']);
   const codeServiceName = options.serviceName ?? stringAttr(options.resourceAttributes?.['service.name']);
-  const serviceName = codeServiceName ?? envServiceName ?? app.name ?? 'unknown_service:node';
+  const serviceName = setting('serviceName', codeServiceName, envServiceName, app.name ?? 'unknown_service:node');
 
   const resourceAttributes: Attributes = { ...env.resourceAttributes, ...options.resourceAttributes };
   resourceAttributes['service.name'] = serviceName;
@@ -86,18 +151,21 @@ export function resolveConfig(options: TracelightOptions, env: EnvSettings): Res
   const o = options.otlp ?? {};
   // A base endpoint gets /v1/traces appended (the exporters' own rule); an unparsable one is passed
   // on as is, so the exporter reports it once with what to fix.
-  const endpoint =
-    o.endpoint ??
-    env.otlp.endpoint ??
-    resolveOtlpTracesUrl({ endpoint: env.otlp.baseEndpoint }) ??
-    (env.otlp.baseEndpoint as string);
+  const base = env.otlp.baseEndpoint;
+  const envEndpoint = env.otlp.endpoint ?? (base === undefined ? undefined : (resolveOtlpTracesUrl({ endpoint: base }) ?? base));
+  const endpoint = setting('otlp.endpoint', o.endpoint, envEndpoint, resolveOtlpTracesUrl({}) as string);
+
   const b = options.batch ?? {};
-  const maxQueueSize = positive('maxQueueSize', b.maxQueueSize ?? env.batch.maxQueueSize, 2048, 1);
+  const maxQueueSize = number('batch.maxQueueSize', 'maxQueueSize', b.maxQueueSize, env.batch.maxQueueSize, 2048, 1);
   const maxExportBatchSize = Math.min(
     maxQueueSize,
-    positive('maxExportBatchSize', b.maxExportBatchSize ?? env.batch.maxExportBatchSize, 512, 1),
+    number('batch.maxExportBatchSize', 'maxExportBatchSize', b.maxExportBatchSize, env.batch.maxExportBatchSize, 512, 1),
   );
-  const l = { ...env.spanLimits, ...stripUndefined(options.spanLimits ?? {}) };
+
+  const codeLimits = stripUndefined(options.spanLimits ?? {});
+  const l = { ...env.spanLimits, ...codeLimits };
+  sources.spanLimits = Object.keys(codeLimits).length > 0 ? 'code' : Object.keys(env.spanLimits).length > 0 ? 'environment' : 'default';
+
   const debugLevel = env.logLevel !== undefined && env.logLevel >= Level.DEBUG;
   const debug =
     options.debug === false
@@ -105,40 +173,48 @@ export function resolveConfig(options: TracelightOptions, env: EnvSettings): Res
       : options.debug === true || (options.debug === undefined && debugLevel)
         ? { openSpanThresholdMs: 10_000 }
         : options.debug
-          ? { openSpanThresholdMs: positive('debug.openSpanThresholdMs', options.debug.openSpanThresholdMs, 10_000, 1) }
+          ? { openSpanThresholdMs: checkedNumber('debug.openSpanThresholdMs', options.debug.openSpanThresholdMs, 10_000, 1) }
           : undefined;
+  sources.debug = options.debug !== undefined ? 'code' : debugLevel ? 'environment' : 'default';
+
+  const samplerChoice = setting<SamplerName | number | Sampler | undefined>('sampler', options.sampler, env.sampler, undefined);
+  const propagatorChoice = setting<string[] | TextMapPropagator>('propagators', options.propagators, env.propagators, DEFAULT_PROPAGATORS);
+  sources.logLevel = logLevel[1];
 
   return {
     disabled: env.disabled,
     serviceName,
     resourceAttributes,
-    exporters: exportersOf(options, env),
+    exporters: exportersOf(options, env, sources),
     otlp: {
-      protocol: o.protocol ?? env.otlp.protocol ?? 'http/protobuf',
+      protocol: setting('otlp.protocol', o.protocol, env.otlp.protocol, 'http/protobuf'),
       endpoint,
       headers: { ...env.otlp.headers, ...o.headers },
-      timeoutMillis: positive('otlp.timeoutMillis', o.timeoutMillis ?? env.otlp.timeoutMillis, 10_000, 1),
-      compression: o.compression ?? env.otlp.compression ?? 'none',
+      timeoutMillis: number('otlp.timeoutMillis', 'otlp.timeoutMillis', o.timeoutMillis, env.otlp.timeoutMillis, 10_000, 1),
+      compression: setting('otlp.compression', o.compression, env.otlp.compression, 'none'),
     },
     batch: {
       maxQueueSize,
       maxExportBatchSize,
-      scheduledDelayMillis: positive('scheduledDelayMillis', b.scheduledDelayMillis ?? env.batch.scheduledDelayMillis, 5000),
-      exportTimeoutMillis: positive('exportTimeoutMillis', b.exportTimeoutMillis ?? env.batch.exportTimeoutMillis, 30_000, 1),
+      scheduledDelayMillis: number('batch.scheduledDelayMillis', 'scheduledDelayMillis', b.scheduledDelayMillis, env.batch.scheduledDelayMillis, 5000, 0),
+      exportTimeoutMillis: number('batch.exportTimeoutMillis', 'exportTimeoutMillis', b.exportTimeoutMillis, env.batch.exportTimeoutMillis, 30_000, 1),
     },
     spanLimits: {
-      attributeCountLimit: positive('attributeCountLimit', l.attributeCountLimit, 128),
-      attributeValueLengthLimit: positive('attributeValueLengthLimit', l.attributeValueLengthLimit, Infinity),
-      eventCountLimit: positive('eventCountLimit', l.eventCountLimit, 128),
-      linkCountLimit: positive('linkCountLimit', l.linkCountLimit, 128),
-      attributePerEventCountLimit: positive('attributePerEventCountLimit', l.attributePerEventCountLimit, 128),
-      attributePerLinkCountLimit: positive('attributePerLinkCountLimit', l.attributePerLinkCountLimit, 128),
+      attributeCountLimit: checkedNumber('attributeCountLimit', l.attributeCountLimit, 128, 0),
+      attributeValueLengthLimit: checkedNumber('attributeValueLengthLimit', l.attributeValueLengthLimit, Infinity, 0),
+      eventCountLimit: checkedNumber('eventCountLimit', l.eventCountLimit, 128, 0),
+      linkCountLimit: checkedNumber('linkCountLimit', l.linkCountLimit, 128, 0),
+      attributePerEventCountLimit: checkedNumber('attributePerEventCountLimit', l.attributePerEventCountLimit, 128, 0),
+      attributePerLinkCountLimit: checkedNumber('attributePerLinkCountLimit', l.attributePerLinkCountLimit, 128, 0),
     },
-    redact: options.redact ?? {},
-    instrumentations: options.instrumentations ?? {},
+    sampler: createSampler(samplerChoice, env.samplerArg ?? 1),
+    propagator: Array.isArray(propagatorChoice) ? createPropagator(propagatorChoice) : propagatorChoice,
+    redact: setting<RedactOptions | false>('redact', options.redact, undefined, {}),
+    instrumentations: setting<InstrumentationsOptions>('instrumentations', options.instrumentations, undefined, {}),
     debug,
-    logLevel: options.logLevel ?? (options.debug ? (env.logLevel ?? Level.INFO) : env.logLevel),
-    flushOnExit: options.flushOnExit ?? true,
+    logLevel: logLevel[0],
+    flushOnExit: setting('flushOnExit', options.flushOnExit, undefined, true),
+    sources,
   };
 }
 

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import type { Agent as HttpAgent } from 'node:http';
-import { diag } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type * as OtlpProtoModule from '@opentelemetry/exporter-trace-otlp-proto';
-import { DIAG_PREFIX, errorOnce } from '../internal/diag.js';
+import { errorOnce, warnOnce } from '../internal/diag.js';
+import { checkAssumptions } from '../internal/node-assumptions.js';
 import { describeError } from '../internal/safe-call.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
 import { resolveOtlpTracesUrl } from './otlp-endpoint.js';
@@ -51,6 +51,8 @@ export interface OtlpSpanExporter extends SpanExporter {
 }
 
 const DEFAULT_TIMEOUT_MILLIS = 10_000;
+/** How long shutdown() waits for requests still open before cutting them. */
+const SHUTDOWN_GRACE_MILLIS = 1000;
 const PACKAGES: Record<OtlpProtocol, string> = {
   'http/protobuf': '@opentelemetry/exporter-trace-otlp-proto',
   'http/json': '@opentelemetry/exporter-trace-otlp-http',
@@ -184,15 +186,29 @@ class OtlpTraceExporter implements OtlpSpanExporter {
     return { retries: this._retrying?.retries ?? 0 };
   }
 
+  /**
+   * While the process is ending (shutdown, `beforeExit`, a signal), a failed request is not
+   * retried: waiting seconds for a collector that refuses connections only delays the exit.
+   * Returns the function that turns retries back on.
+   * @internal
+   */
+  pauseRetries(): () => void {
+    return this._retrying?.pause() ?? (() => undefined);
+  }
+
   private async _doShutdown(): Promise<void> {
     this._retrying?.close();
+    // The span processor has already waited (within its own bound) for the export in flight; a
+    // request still open now belongs to a collector that hangs, so it is cut rather than waited
+    // for, and no socket of ours outlives shutdown().
+    this._agent?.destroy();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this._timeoutMillis);
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.min(this._timeoutMillis, SHUTDOWN_GRACE_MILLIS));
       timer.unref();
     });
     try {
-      await Promise.race([this._official.shutdown().catch(() => undefined), timeout]);
+      await Promise.race([this._official.shutdown().catch(() => undefined), grace]);
     } finally {
       clearTimeout(timer);
       this._agent?.destroy();
@@ -201,10 +217,38 @@ class OtlpTraceExporter implements OtlpSpanExporter {
 
   private async _createAgent(urlProtocol: string): Promise<HttpAgent> {
     const module = urlProtocol === 'https:' ? await import('node:https') : await import('node:http');
-    const agent = new module.Agent({ keepAlive: true });
+    checkAssumptions('agentSocketHooks');
+    const agent = unrefSockets(new module.Agent({ keepAlive: true }));
     this._agent = agent;
     return agent;
   }
+}
+
+/**
+ * Makes every socket of `agent` unref'ed, on creation and each time it is reused (Node's agent
+ * refs a kept-alive socket again when it hands it to a request): an export in flight, even to
+ * a collector that never answers, must not keep the process alive. Flushes that must finish
+ * before exit hold the process themselves, within their bound.
+ */
+function unrefSockets<A extends HttpAgent>(agent: A): A {
+  const internals = agent as unknown as {
+    createConnection: (...args: unknown[]) => unknown;
+    reuseSocket?: (socket: { unref?: () => void }, request: unknown) => void;
+  };
+  const create = internals.createConnection;
+  internals.createConnection = function (this: unknown, ...args: unknown[]) {
+    const socket = create.apply(this, args) as { unref?: () => void } | undefined;
+    socket?.unref?.();
+    return socket;
+  };
+  const reuse = internals.reuseSocket;
+  if (typeof reuse === 'function') {
+    internals.reuseSocket = function (this: unknown, socket, request) {
+      reuse.call(this, socket, request);
+      socket.unref?.();
+    };
+  }
+  return agent;
 }
 
 /**
@@ -219,7 +263,10 @@ function installRetryLayer(official: object, url: string, policy: RetryPolicy): 
   const outer = delegate?._transport as { _transport?: unknown } | undefined;
   const inner = outer?._transport;
   if (delegate === undefined || !isTransport(outer) || !isTransport(inner)) {
-    diag.debug(`${DIAG_PREFIX}the official OTLP exporter changed shape; its own retries are used and not counted.`);
+    warnOnce(
+      'assumption:otlpTransport',
+      "the official OTLP exporter changed shape (its `_delegate._transport._transport`); fallback: its own retries are used, not counted in stats() and not paused at shutdown. Please report it to tracelight.",
+    );
     return undefined;
   }
   const retrying = new CountingRetryingTransport(inner, url, policy);

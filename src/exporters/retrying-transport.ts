@@ -47,6 +47,8 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
 export class CountingRetryingTransport implements ExporterTransport {
   /** Retries made so far, over all exports. */
   retries = 0;
+  /** While above 0, failed requests are not retried (the process is ending). */
+  private _paused = 0;
   private readonly _inner: ExporterTransport;
   private readonly _url: string;
   private readonly _policy: RetryPolicy;
@@ -65,7 +67,7 @@ export class CountingRetryingTransport implements ExporterTransport {
     let attempts = 1;
     let result = await this._attempt(data, timeoutMillis);
     let backoff = policy.initialBackoffMillis;
-    for (let retry = 0; result.status === 'retryable' && retry < policy.maxRetries && !this._closed; retry++) {
+    for (let retry = 0; result.status === 'retryable' && retry < policy.maxRetries && !this._closed && this._paused === 0; retry++) {
       const spread = 1 + (Math.random() * 2 - 1) * policy.jitter;
       const computed = Math.max(0, Math.min(backoff * spread, policy.maxBackoffMillis));
       backoff *= policy.backoffMultiplier;
@@ -85,6 +87,25 @@ export class CountingRetryingTransport implements ExporterTransport {
   /** Stops retrying: pending waits end now and their exports report their last failure. */
   close(): void {
     this._closed = true;
+    this._wakeAll();
+  }
+
+  /**
+   * Stops retrying until the returned function is called (pending waits end now): while the
+   * process is ending, a collector that refuses connections is not waited for.
+   */
+  pause(): () => void {
+    this._paused++;
+    this._wakeAll();
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      this._paused--;
+    };
+  }
+
+  private _wakeAll(): void {
     for (const wake of this._sleeping) wake();
     this._sleeping.clear();
   }

@@ -2,26 +2,35 @@ import type { HrTime, TimeInput } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 
 /**
- * The span clock: `performance.now()` (monotonic, sub-microsecond) anchored to
- * `performance.timeOrigin`, the same anchor `hrTime()` in `@opentelemetry/core` uses. Spans keep
- * the raw `performance.now()` reading and turn it into an `HrTime` only when an exporter asks,
- * which keeps two array allocations and the arithmetic off the hot path.
+ * The span clock: `performance.now()` (monotonic, sub-microsecond) for every reading, turned into
+ * wall-clock time with an offset taken from `Date.now()` once per trace (at its first local span)
+ * rather than once per process from `performance.timeOrigin`: the monotonic clock stops while a
+ * host is suspended or a VM frozen, and ignores clock adjustments, so a process-wide anchor
+ * drifts from wall time for good. Within a trace, start and end times and durations stay
+ * monotonic and consistent. Spans keep the raw `performance.now()` reading and turn it into an
+ * `HrTime` only when an exporter asks, which keeps two array allocations and the arithmetic off
+ * the hot path.
  */
-const ORIGIN_MS = performance.timeOrigin;
-const ORIGIN_SECONDS = Math.trunc(ORIGIN_MS / 1000);
-const ORIGIN_NANOS = Math.round((ORIGIN_MS - ORIGIN_SECONDS * 1000) * 1e6);
 
 /** Milliseconds since `performance.timeOrigin`, monotonic. @internal */
 export function monotonicNow(): number {
   return performance.now();
 }
 
-/** Converts a `performance.now()` reading to an epoch `HrTime`. @internal */
-export function perfToHrTime(perfMs: number): HrTime {
-  const wholeSeconds = Math.trunc(perfMs / 1000);
-  let seconds = ORIGIN_SECONDS + wholeSeconds;
-  let nanos = ORIGIN_NANOS + Math.round((perfMs - wholeSeconds * 1000) * 1e6);
-  while (nanos >= 1e9) {
+/**
+ * The offset that turns `performance.now()` readings into epoch milliseconds, anchored now to
+ * the wall clock; `perfNow` is the reading taken with it. @internal
+ */
+export function epochOffsetAt(perfNow: number): number {
+  return Date.now() - perfNow;
+}
+
+/** Converts a `performance.now()` reading to an epoch `HrTime`, with an {@link epochOffsetAt} offset. @internal */
+export function perfToHrTime(perfMs: number, offsetMs: number): HrTime {
+  const epochMs = offsetMs + perfMs;
+  let seconds = Math.trunc(epochMs / 1000);
+  let nanos = Math.round((epochMs - seconds * 1000) * 1e6);
+  if (nanos >= 1e9) {
     nanos -= 1e9;
     seconds += 1;
   }
@@ -66,14 +75,14 @@ export function isTimeInput(value: unknown): value is TimeInput {
 
 /**
  * Converts a user-supplied time as the official span does: a number not later than
- * `performance.now()` is a performance timestamp, a larger number is epoch milliseconds, a `Date`
+ * `performance.now()` is a performance timestamp (placed with `offsetMs`), a larger number is epoch milliseconds, a `Date`
  * is its epoch time, an `HrTime` is taken as is. Anything else yields `undefined` (the caller
  * then uses "now").
  * @internal
  */
-export function timeInputToHrTime(input: unknown): HrTime | undefined {
+export function timeInputToHrTime(input: unknown, offsetMs: number): HrTime | undefined {
   if (typeof input === 'number') {
-    return input <= performance.now() ? perfToHrTime(input) : millisToHrTime(input);
+    return input <= performance.now() ? perfToHrTime(input, offsetMs) : millisToHrTime(input);
   }
   if (input instanceof Date) return millisToHrTime(input.getTime());
   if (isHrTime(input)) return input;

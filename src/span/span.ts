@@ -21,6 +21,7 @@ import {
   durationMsToHrTime,
   hrTimeDuration,
   isTimeInput,
+  epochOffsetAt,
   monotonicNow,
   perfToHrTime,
   timeInputToHrTime,
@@ -82,6 +83,11 @@ export class LightSpan implements Span, ReadableSpan {
   private _droppedLinksCount: number;
   /** `performance.now()` at start, or NaN when the caller supplied the start time. */
   private readonly _startPerf: number;
+  /**
+   * Turns this span's `performance.now()` readings into epoch milliseconds: its local parent's,
+   * or anchored to `Date.now()` at its start (see clock.ts). @internal
+   */
+  readonly _epochOffset: number;
   private _startHr: HrTime | undefined;
   /** `performance.now()` at end, or NaN when not ended or the end time was supplied. */
   private _endPerf: number;
@@ -96,6 +102,7 @@ export class LightSpan implements Span, ReadableSpan {
     kind: SpanKind,
     parentSpanContext: SpanContext | undefined,
     startTime: TimeInput | undefined,
+    epochOffset?: number,
   ) {
     // Names are free text that instrumentations build from URLs and messages: value rules apply.
     this.name = rt.redactor === undefined ? name : rt.redactor.redactText(name);
@@ -118,18 +125,16 @@ export class LightSpan implements Span, ReadableSpan {
     this._endPerf = NaN;
     this._endHr = undefined;
     this._durationHr = undefined;
-    if (startTime === undefined || startTime === null) {
-      this._startPerf = monotonicNow();
+    const now = monotonicNow();
+    const offset = epochOffset ?? epochOffsetAt(now);
+    this._epochOffset = offset;
+    const hr = startTime === undefined || startTime === null ? undefined : timeInputToHrTime(startTime, offset);
+    if (hr === undefined) {
+      this._startPerf = now;
       this._startHr = undefined;
     } else {
-      const hr = timeInputToHrTime(startTime);
-      if (hr === undefined) {
-        this._startPerf = monotonicNow();
-        this._startHr = undefined;
-      } else {
-        this._startPerf = NaN;
-        this._startHr = hr;
-      }
+      this._startPerf = NaN;
+      this._startHr = hr;
     }
     if (this._counted) rt.counters.started++;
   }
@@ -151,13 +156,13 @@ export class LightSpan implements Span, ReadableSpan {
   }
 
   get startTime(): HrTime {
-    return (this._startHr ??= perfToHrTime(this._startPerf));
+    return (this._startHr ??= perfToHrTime(this._startPerf, this._epochOffset));
   }
 
   get endTime(): HrTime {
     if (this._endHr !== undefined) return this._endHr;
     if (this._endPerf !== this._endPerf) return [0, 0]; // not ended (NaN), as SpanImpl
-    return (this._endHr = perfToHrTime(this._endPerf));
+    return (this._endHr = perfToHrTime(this._endPerf, this._epochOffset));
   }
 
   get duration(): HrTime {
@@ -371,7 +376,10 @@ export class LightSpan implements Span, ReadableSpan {
     if (endTime == null && this._startPerf === this._startPerf) {
       this._endPerf = monotonicNow();
     } else {
-      this._endHr = endTime == null ? perfToHrTime(monotonicNow()) : (timeInputToHrTime(endTime) ?? perfToHrTime(monotonicNow()));
+      this._endHr =
+        endTime == null
+          ? perfToHrTime(monotonicNow(), this._epochOffset)
+          : (timeInputToHrTime(endTime, this._epochOffset) ?? perfToHrTime(monotonicNow(), this._epochOffset));
       const duration = hrTimeDuration(this.startTime, this._endHr);
       if (duration[0] < 0) {
         warnOnce('span.end-before-start', 'a span ended before it started; its duration was set to 0.');
@@ -394,10 +402,10 @@ export class LightSpan implements Span, ReadableSpan {
   /** Time of an event: the given input, else now on the span clock. */
   private _time(input: TimeInput | undefined): HrTime {
     if (input !== undefined) {
-      const hr = timeInputToHrTime(input);
+      const hr = timeInputToHrTime(input, this._epochOffset);
       if (hr !== undefined) return hr;
     }
-    return perfToHrTime(monotonicNow());
+    return perfToHrTime(monotonicNow(), this._epochOffset);
   }
 
   /** Sanitizes, counts against `limit`, redacts and truncates event or link attributes. */

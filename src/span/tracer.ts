@@ -128,7 +128,8 @@ export class LightTracer implements Tracer {
     }
 
     const rt = this._rt;
-    const span = new LightSpan(rt, spanContext, name, kind, parentSpanContext, options?.startTime);
+    // A local parent lends its clock anchor: one wall-clock anchor per trace (see clock.ts).
+    const span = new LightSpan(rt, spanContext, name, kind, parentSpanContext, options?.startTime, parent instanceof LightSpan ? parent._epochOffset : undefined);
     if (links !== undefined) for (let i = 0; i < links.length; i++) span.addLink(links[i]!);
     // Also picks up attributes a sampler added by mutating `attributes`, as the SDK does.
     if (result.attributes === undefined) span._adopt(attributes);

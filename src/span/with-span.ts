@@ -14,6 +14,8 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { errorOnce } from '../internal/diag.js';
+import { otelGlobals } from '../internal/otel-globals.js';
+import { processState } from '../internal/process-state.js';
 import { lightBase } from '../internal/light-context.js';
 import { describeError } from '../internal/safe-call.js';
 import { describeThrown } from './thrown.js';
@@ -43,19 +45,21 @@ export interface WithSpanOptions {
 /** The function `withSpan` runs; it receives the new span, active for its whole duration. */
 export type SpanBody<T> = (span: Span) => T;
 
-let withSpanTracer: Tracer | undefined;
-let withSpanContext: ContextManager | undefined;
+const shared = processState.withSpan;
 
 /**
  * Makes `withSpan`/`traced` use `tracer` instead of looking up `trace.getTracer('tracelight')`
  * on every call, and, when given, `manager` (the context manager `init()` registered globally)
  * instead of going through the API's global lookup (a version check per call) twice per span.
  * `undefined` restores the lookups (e.g. on shutdown, or when another provider takes over).
+ * Shared by every copy of tracelight in the process; ignored from the moment the API's globals
+ * change (`trace.disable()`, `context.disable()`).
  * @internal
  */
 export function setWithSpanTracer(tracer: Tracer | undefined, manager?: ContextManager): void {
-  withSpanTracer = tracer;
-  withSpanContext = tracer === undefined ? undefined : manager;
+  shared.tracer = tracer;
+  shared.manager = tracer === undefined ? undefined : manager;
+  shared.traceGlobal = tracer === undefined ? undefined : otelGlobals()?.trace;
 }
 
 /**
@@ -99,14 +103,16 @@ export function startAndRun<T>(
   thisArg: unknown,
   args: unknown[] | undefined,
 ): T {
-  const manager = withSpanContext;
+  const globals = otelGlobals();
+  const manager = shared.manager !== undefined && globals?.context === shared.manager ? shared.manager : undefined;
   let parentContext = manager !== undefined ? manager.active() : contextApi.active();
   if (options !== undefined && options.parent !== undefined && !options.root) {
     parentContext = resolveParent(parentContext, options.parent);
   }
   let span: Span;
   try {
-    const tracer = withSpanTracer ?? trace.getTracer(WITH_SPAN_TRACER_NAME);
+    const tracer =
+      shared.tracer !== undefined && globals?.trace === shared.traceGlobal ? shared.tracer : trace.getTracer(WITH_SPAN_TRACER_NAME);
     span =
       tracer instanceof LightTracer
         ? tracer._start(name, options, parentContext)

@@ -1,7 +1,7 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readEnv, readLogLevel } from '../../src/config/env.js';
-import { resolveConfig } from '../../src/config/resolve.js';
+import { resolveConfig, resolveLogLevel } from '../../src/config/resolve.js';
 import { resolveOtlpTracesUrl } from '../../src/exporters/otlp-endpoint.js';
 import { createSampler } from '../../src/config/sampler.js';
 import { forgetReported } from '../../src/internal/diag.js';
@@ -135,6 +135,40 @@ describe('resolveConfig', () => {
     expect(cfg.batch.maxQueueSize).toBe(99);
     expect(cfg.otlp.endpoint).toBe('http://127.0.0.1:2/code');
     expect(cfg.spanLimits.eventCountLimit).toBe(9);
+  });
+
+  it('records where each setting came from, and resolves sampler and propagator once', () => {
+    const cfg = resolveConfig(
+      { serviceName: 'code', sampler: 0.5, batch: { maxQueueSize: 100, maxExportBatchSize: -1 } },
+      readEnv({ OTEL_TRACES_EXPORTER: 'console', OTEL_PROPAGATORS: 'tracecontext', OTEL_BSP_SCHEDULE_DELAY: '50' }),
+      resolveLogLevel({}, { OTEL_LOG_LEVEL: 'warn' }),
+    );
+    expect(cfg.sources).toMatchObject({
+      serviceName: 'code',
+      sampler: 'code',
+      'batch.maxQueueSize': 'code',
+      'batch.maxExportBatchSize': 'default', // -1 was rejected (and reported)
+      exporters: 'environment',
+      propagators: 'environment',
+      'batch.scheduledDelayMillis': 'environment',
+      logLevel: 'environment',
+      'otlp.endpoint': 'default',
+      'batch.exportTimeoutMillis': 'default',
+      flushOnExit: 'default',
+    });
+    expect(cfg.logLevel).toBe(DiagLogLevel.WARN);
+    expect(cfg.sampler.toString()).toContain('ParentBased');
+    expect(cfg.propagator.fields()).toEqual(['traceparent', 'tracestate']);
+    expect(cfg.batch.maxExportBatchSize).toBe(100); // the default 512, capped by the queue
+  });
+
+  it('one numeric rule everywhere: >= the minimum, finite; 0 is allowed where the minimum is 0', () => {
+    const cfg = resolveConfig(
+      { batch: { scheduledDelayMillis: 0, exportTimeoutMillis: 0, maxQueueSize: Number.NaN }, spanLimits: { attributeCountLimit: 0 } },
+      readEnv({}),
+    );
+    expect(cfg.batch).toMatchObject({ scheduledDelayMillis: 0, exportTimeoutMillis: 30_000, maxQueueSize: 2048 });
+    expect(cfg.spanLimits.attributeCountLimit).toBe(0);
   });
 
   it('the environment fills what code leaves out, then the defaults', () => {

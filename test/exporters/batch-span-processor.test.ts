@@ -3,7 +3,7 @@ import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
 import { captureDiag, setupTracing, sleep, until, watchUnhandledRejections } from './helpers.js';
 import type { CapturedDiag } from './helpers.js';
@@ -62,10 +62,16 @@ describe('TracelightBatchSpanProcessor', () => {
   it('exports in batches of maxExportBatchSize, one export at a time, with tracing suppressed', async () => {
     const exporter = new ManualExporter();
     const { processor, tracer } = start(exporter, { maxExportBatchSize: 10, maxQueueSize: 100 });
-    for (let i = 0; i < 35; i++) tracer.startSpan(`s${i}`).end();
-    await until(() => exporter.calls.length === 1, 'first export');
-    await sleep(30);
-    expect(exporter.calls).toHaveLength(1); // the second waits for the first
+    // Fake timers: no timer of the processor may start a second export while the first is out.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    try {
+      for (let i = 0; i < 35; i++) tracer.startSpan(`s${i}`).end();
+      expect(exporter.calls).toHaveLength(1); // handed over in the end() that filled the batch
+      vi.advanceTimersByTime(10_000); // 1 000 × scheduledDelayMillis, within the export timeout
+      expect(exporter.calls).toHaveLength(1); // the second waits for the first
+    } finally {
+      vi.useRealTimers();
+    }
     for (let k = 0; k < 4; k++) {
       await until(() => exporter.calls.length === k + 1, `export ${k + 1}`);
       exporter.calls[k]!.done({ code: ExportResultCode.SUCCESS });
@@ -81,6 +87,7 @@ describe('TracelightBatchSpanProcessor', () => {
       retries: 0,
       droppedQueueFull: 0,
       droppedExportFailed: 0,
+      droppedShutdown: 0,
       queueDepth: 0,
     });
   });
@@ -90,8 +97,10 @@ describe('TracelightBatchSpanProcessor', () => {
     const { processor, tracer } = start(exporter, { maxExportBatchSize: 10, maxQueueSize: 20 });
     for (let i = 0; i < 500; i++) tracer.startSpan('s').end();
     await until(() => exporter.calls.length === 1, 'first export');
-    // The queue held 20 when the loop ran: 10 of them went into the (stuck) export, 10 still wait.
-    expect(processor.stats()).toMatchObject({ queueDepth: 10, droppedQueueFull: 480 });
+    // The 10th span handed the first batch to the (stuck) exporter at once; 20 more filled the
+    // queue; queueDepth counts both, as neither is exported nor dropped yet.
+    expect(exporter.calls[0]!.spans).toHaveLength(10);
+    expect(processor.stats()).toMatchObject({ queueDepth: 30, droppedQueueFull: 470 });
     expect(diag.ours().filter((m) => m.includes('queue is full'))).toHaveLength(1);
     exporter.calls[0]!.done({ code: ExportResultCode.SUCCESS });
   });
@@ -128,7 +137,7 @@ describe('TracelightBatchSpanProcessor', () => {
     tracer.startSpan('c').end();
     tracer.startSpan('d').end();
     await until(() => processor.stats().exported === 2, 'the next export');
-    await sleep(20);
+    // The second (FAILED) callback came in the same export() call: it is already ignored.
     expect(processor.stats()).toMatchObject({ exported: 2, exportFailures: 1, droppedExportFailed: 2 });
   });
 

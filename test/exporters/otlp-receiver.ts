@@ -95,12 +95,17 @@ export interface ReceivedRequest {
   schemaError: string | null;
   /** What the receiver answered: a status, or `'hang'`. */
   answer: number | 'hang';
+  /** The client closed the connection before the answer was written (it gave up waiting). */
+  abandonedByClient: boolean;
 }
 
 /** A real OTLP/HTTP receiver; see the module comment. */
 export class OtlpReceiver {
   /** Every request so far, in arrival order. */
   readonly requests: ReceivedRequest[] = [];
+  /** Requests open at the same time, at most (an exporter with one export in flight keeps it at 1). */
+  maxConcurrent = 0;
+  private _open = 0;
   private readonly _server: Server;
   private readonly _events = new EventEmitter();
   private _behaviour: BehaviourFn = () => ({ type: 'ok' });
@@ -148,9 +153,14 @@ export class OtlpReceiver {
     return this.requests.flatMap((r) => r.spans);
   }
 
-  /** Spans of requests answered 2xx, i.e. those the exporter may count as exported. */
+  /**
+   * Spans of requests answered 2xx while the client still waited, i.e. those the exporter may
+   * count as exported.
+   */
   acceptedSpans(): ReceivedSpan[] {
-    return this.requests.filter((r) => typeof r.answer === 'number' && r.answer < 300).flatMap((r) => r.spans);
+    return this.requests
+      .filter((r) => typeof r.answer === 'number' && r.answer < 300 && !r.abandonedByClient)
+      .flatMap((r) => r.spans);
   }
 
   /** Resolves once `count` requests have arrived; rejects after `timeoutMillis`. */
@@ -198,6 +208,9 @@ export class OtlpReceiver {
   }
 
   private _handle(req: IncomingMessage, res: ServerResponse): void {
+    this._open++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this._open);
+    res.on('close', () => this._open--);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('error', () => undefined);
@@ -211,7 +224,8 @@ export class OtlpReceiver {
       if (behaviour.type === 'slow') {
         const timer = setTimeout(() => {
           this._timers.delete(timer);
-          answerOk(res, request.encoding);
+          if (res.destroyed || req.socket.destroyed) request.abandonedByClient = true;
+          else answerOk(res, request.encoding);
         }, behaviour.delayMillis);
         this._timers.add(timer);
         return;
@@ -261,6 +275,7 @@ function decodeRequest(req: IncomingMessage, raw: Buffer): ReceivedRequest {
     spans: [],
     schemaError: null,
     answer: 200,
+    abandonedByClient: false,
   };
   try {
     const body = gzip ? gunzipSync(raw) : raw;

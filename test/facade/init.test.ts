@@ -1,31 +1,8 @@
 import { context, diag, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureDiag } from '../helpers/capture-diag.js';
-
-type Api = typeof import('../../src/index.js');
-
-/** A fresh copy of tracelight (module state and all), with the OpenTelemetry globals cleared. */
-async function fresh(): Promise<Api> {
-  vi.resetModules();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-  return import('../../src/index.js');
-}
-
-function collectingExporter(): SpanExporter & { spans: ReadableSpan[] } {
-  const spans: ReadableSpan[] = [];
-  return {
-    spans,
-    export(batch, done) {
-      spans.push(...batch);
-      done({ code: 0 });
-    },
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  };
-}
+import { collectingExporter, freshTracelight } from '../helpers/fresh-tracelight.js';
 
 const saved = { ...process.env };
 beforeEach(() => {
@@ -38,7 +15,7 @@ afterEach(() => {
 
 describe('init()', () => {
   it('registers provider, context manager and propagator; withSpan spans reach the exporter', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const exporter = collectingExporter();
     const handle = tl.init({ serviceName: 'checkout-api', serviceVersion: '2.0.0', environment: 'test', exporter });
     const carrier: Record<string, string> = {};
@@ -70,7 +47,7 @@ describe('init()', () => {
   it("init('name') is short for init({ serviceName: 'name' }), and wins over OTEL_SERVICE_NAME", async () => {
     process.env.OTEL_SERVICE_NAME = 'from-env';
     process.env.OTEL_TRACES_EXPORTER = 'none';
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const handle = tl.init('short-name');
     const span = handle.tracer.startSpan('x') as unknown as ReadableSpan & { end(): void };
     expect(span.resource.attributes['service.name']).toBe('short-name');
@@ -79,7 +56,7 @@ describe('init()', () => {
   });
 
   it('a second init() warns once and returns the same handle', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const messages = captureDiag();
     const a = tl.init({ exporter: 'none' });
     const b = tl.init({ exporter: 'console' });
@@ -92,7 +69,7 @@ describe('init()', () => {
 
   it('OTEL_SDK_DISABLED=true gives a no-op handle; withSpan still runs and returns', async () => {
     process.env.OTEL_SDK_DISABLED = 'true';
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const handle = tl.init({ exporter: collectingExporter() });
     const obj = { a: 1 };
     expect(tl.withSpan('x', () => obj)).toBe(obj);
@@ -104,7 +81,7 @@ describe('init()', () => {
   });
 
   it('stats() counts started, ended, open and exported spans; a leak shows as spansOpen', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const handle = tl.init({ exporter: collectingExporter() });
     tl.withSpan('a', () => 1);
     await tl.withSpan('b', async () => 2);
@@ -118,7 +95,7 @@ describe('init()', () => {
   });
 
   it('redacts secrets by default, and honours redact options', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const exporter = collectingExporter();
     const handle = tl.init({ exporter, redact: { keys: ['customer.email'], replacement: '***' } });
     tl.withSpan('r', { attributes: { 'http.request.header.authorization': 'Bearer x', 'customer.email': 'a@b.c', ok: 'yes' } }, (span) => {
@@ -135,7 +112,7 @@ describe('init()', () => {
   });
 
   it('redact: false records values as given', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const exporter = collectingExporter();
     const handle = tl.init({ exporter, redact: false });
     tl.withSpan('r', { attributes: { password: 'p' } }, () => undefined);
@@ -145,7 +122,7 @@ describe('init()', () => {
   });
 
   it('sampler ratio 0 records nothing but still propagates', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const exporter = collectingExporter();
     const handle = tl.init({ exporter, sampler: 0 });
     const carrier: Record<string, string> = {};
@@ -158,7 +135,7 @@ describe('init()', () => {
 
   it('OTEL_TRACES_SAMPLER from the environment applies when code says nothing', async () => {
     process.env.OTEL_TRACES_SAMPLER = 'always_off';
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const exporter = collectingExporter();
     const handle = tl.init({ exporter });
     tl.withSpan('off', () => undefined);
@@ -171,7 +148,7 @@ describe('init()', () => {
     process.env.OTEL_SERVICE_NAME = 'env-name';
     process.env.OTEL_TRACES_SAMPLER = 'always_off';
     process.env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT = '1';
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const exporter = collectingExporter();
     const handle = tl.init({ serviceName: 'code-name', sampler: 'always_on', exporter, spanLimits: { attributeCountLimit: 2 } });
     tl.withSpan('s', { attributes: { a: 1, b: 2, c: 3 } }, () => undefined);
@@ -184,7 +161,7 @@ describe('init()', () => {
 
   it('OTEL_PROPAGATORS=none stops propagation; an unknown name warns and is skipped', async () => {
     process.env.OTEL_PROPAGATORS = 'tracecontext,nonsense';
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const messages = captureDiag();
     const handle = tl.init({ exporter: 'none' });
     const carrier: Record<string, string> = {};
@@ -195,7 +172,7 @@ describe('init()', () => {
   });
 
   it('shutdown() is idempotent and withSpan keeps working after it', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const exporter = collectingExporter();
     const handle = tl.init({ exporter });
     tl.withSpan('before', () => undefined);
@@ -208,7 +185,7 @@ describe('init()', () => {
   });
 
   it('debug: true reports spans left open, with where they started', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const handle = tl.init({ exporter: 'none', debug: { openSpanThresholdMs: 20 }, logLevel: 50 as never });
     const messages = captureDiag();
     const span = handle.tracer.startSpan('forgotten');
@@ -221,7 +198,7 @@ describe('init()', () => {
   });
 
   it('never throws from init, even with nonsense options', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const handle = tl.init({ exporter: 42 as never, sampler: 'nope' as never, batch: { maxQueueSize: -5 }, propagators: 7 as never });
     expect(typeof handle.shutdown).toBe('function');
     expect(tl.withSpan('still', () => 'works')).toBe('works');
@@ -229,7 +206,7 @@ describe('init()', () => {
   });
 
   it('with another context manager already registered, withSpan follows that one', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const other = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(other);
@@ -249,7 +226,7 @@ describe('init()', () => {
   });
 
   it('the active context outside spans is ROOT', async () => {
-    const tl = await fresh();
+    const tl = await freshTracelight();
     const handle = tl.init({ exporter: 'none' });
     expect(context.active()).toBe(ROOT_CONTEXT);
     expect(tl.logFields()).toEqual({});

@@ -2,18 +2,43 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, suppressTracing, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, ExportResultCode, suppressTracing, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { init } from '../../src/index.js';
 
 export interface Otel {
   exporter: InMemorySpanExporter;
-  provider: BasicTracerProvider;
+  /** Which pipeline the suite runs on (see {@link setupOtel}). */
+  pipeline: 'official' | 'tracelight';
   teardown(): Promise<void>;
 }
 
-/** Registers the official SDK pieces as globals (provider, ALS context manager, W3C propagators). */
+/**
+ * Registers the globals the HTTP suites run under. By default the official SDK pieces (provider,
+ * ALS context manager, W3C propagators): the instrumentation must work under any provider. With
+ * `TRACELIGHT_TEST_PIPELINE=tracelight` (the "http on tracelight" project in vitest.config.ts)
+ * tracelight's own `init()` pipeline instead: its provider, context manager, propagator and
+ * batch processor, exporting to the same in-memory exporter.
+ */
 export function setupOtel(): Otel {
+  if (process.env['TRACELIGHT_TEST_PIPELINE'] === 'tracelight') {
+    const exporter = new SynchronousInMemoryExporter();
+    // A batch of one: each span is handed to the exporter in the span.end() that ends it (the
+    // exporter answers at once), so assertions see spans as they end, as with a simple processor.
+    const handle = init({ serviceName: 'http-tests', exporter, batch: { maxExportBatchSize: 1 }, flushOnExit: false });
+    return {
+      exporter,
+      pipeline: 'tracelight',
+      async teardown() {
+        await handle.shutdown();
+        trace.disable();
+        context.disable();
+        propagation.disable();
+      },
+    };
+  }
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -23,7 +48,7 @@ export function setupOtel(): Otel {
   );
   return {
     exporter,
-    provider,
+    pipeline: 'official',
     async teardown() {
       await provider.shutdown();
       trace.disable();
@@ -31,6 +56,18 @@ export function setupOtel(): Otel {
       propagation.disable();
     },
   };
+}
+
+/**
+ * The official in-memory exporter answers on a later timer; this one answers at once, so with a
+ * batch of one no span waits in the queue past the test that ended it (and `reset()` between
+ * tests leaves nothing to arrive late).
+ */
+class SynchronousInMemoryExporter extends InMemorySpanExporter {
+  override export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.getFinishedSpans().push(...spans);
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
 }
 
 /** Listens on 127.0.0.1, port 0; resolves the port. */

@@ -258,7 +258,9 @@ describe('global instrumentation', () => {
     await request({ host: '127.0.0.1', port, path: '/internal/metrics' });
     await request({ host: '127.0.0.1', port, path: '/healthz2' });
     const spans = await waitForSpans(otel.exporter, 3);
-    await sleep(20);
+    // The requests ran one after the other: once /healthz2's span has ended, a span of the earlier
+    // ones would have ended before it (a SERVER span ends at 'finish', before the client's 'end').
+    await waitForSpans(otel.exporter, 1, (s) => serverSpans(s) && s.attributes['url.path'] === '/healthz2');
     const paths = otel.exporter.getFinishedSpans().filter(serverSpans).map((s) => s.attributes['url.path']);
     expect(paths).toContain('/healthz2');
     expect(paths).not.toContain('/healthz');
@@ -322,12 +324,15 @@ describe('global instrumentation', () => {
   test('a client that goes away before the response ends the span with error.type', async () => {
     let handlerSawClose!: () => void;
     const closed = new Promise<void>((r) => (handlerSawClose = r));
+    let handlerStarted!: () => void;
+    const started = new Promise<void>((r) => (handlerStarted = r));
     const port = await serve((_req, res) => {
       res.on('close', () => handlerSawClose());
+      handlerStarted();
     });
     const socket = net.connect(port, '127.0.0.1');
     socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
-    await sleep(20);
+    await started;
     socket.destroy();
     await closed;
     const [span] = await waitForSpans(otel.exporter, 1, serverSpans);
@@ -451,7 +456,8 @@ describe('global instrumentation', () => {
     const port = await serve(traceHandler((_req, res) => res.end(trace.getActiveSpan()?.spanContext().spanId)));
     const r = await request({ host: '127.0.0.1', port, path: '/once' });
     const spans = await waitForSpans(otel.exporter, 1, serverSpans);
-    await sleep(20);
+    // The client has the whole response, so the server's 'finish' (where SERVER spans end) is past:
+    // a second span would be there already.
     expect(otel.exporter.getFinishedSpans().filter(serverSpans)).toHaveLength(1);
     expect(r.body).toBe(spans[0]!.spanContext().spanId);
   });

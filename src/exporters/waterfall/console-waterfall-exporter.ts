@@ -3,6 +3,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describeError } from '../../internal/safe-call.js';
 import { warnOnce } from '../../internal/diag.js';
+import { validNumber } from '../../internal/validate.js';
 import { truncateToWidth } from './display-width.js';
 import { renderWaterfall } from './render.js';
 import { supportsColor, terminalWidth } from './terminal.js';
@@ -99,9 +100,9 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   constructor(options: ConsoleWaterfallExporterOptions = {}) {
     this._options = options;
     this._write = options.write ?? writeToStdout;
-    this._timeout = positive(options.pendingTimeoutMillis, DEFAULT_PENDING_TIMEOUT_MILLIS);
-    this._maxTraces = positive(options.maxPendingTraces, DEFAULT_MAX_PENDING_TRACES);
-    this._maxSpans = positive(options.maxPendingSpans, DEFAULT_MAX_PENDING_SPANS);
+    this._timeout = validNumber(options.pendingTimeoutMillis, DEFAULT_PENDING_TIMEOUT_MILLIS, 0, true);
+    this._maxTraces = validNumber(options.maxPendingTraces, DEFAULT_MAX_PENDING_TRACES, 0, true);
+    this._maxSpans = validNumber(options.maxPendingSpans, DEFAULT_MAX_PENDING_SPANS, 0, true);
     const settle = options.settleMillis;
     this._settle = typeof settle === 'number' && Number.isFinite(settle) && settle >= 0 ? settle : DEFAULT_SETTLE_MILLIS;
   }
@@ -232,7 +233,7 @@ export class ConsoleWaterfallExporter implements SpanExporter {
     this._printedSpans += entry.spans.length;
     try {
       const stream = process.stdout;
-      const width = Math.floor(positive(this._options.width, 0)) || terminalWidth(stream);
+      const width = Math.floor(validNumber(this._options.width, 0, 0, true)) || terminalWidth(stream);
       const lines = renderWaterfall(entry.spans, {
         width,
         color: this._options.color ?? supportsColor(stream, process.env),
@@ -248,8 +249,4 @@ export class ConsoleWaterfallExporter implements SpanExporter {
       warnOnce('waterfall-write', `console waterfall could not print a trace (${describeError(err)}).`);
     }
   }
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }

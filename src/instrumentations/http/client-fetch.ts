@@ -21,6 +21,7 @@ import {
   traceHeaders,
 } from './client-span.js';
 import { rawHeaderValues } from './headers.js';
+import { anotherFetchInstrumentation, reportSteppingAside } from './coexistence.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { parseOrigin } from './url.js';
 
@@ -83,6 +84,11 @@ function onCreate(message: unknown): void {
     if (request === undefined || request === null || request[SPAN] !== undefined) return;
     const parent = context.active();
     if (isTracingSuppressed(parent)) return;
+    // Another instrumentation (or the caller) owns this request's propagation: see coexistence.ts.
+    if (hasHeader(request.headers, 'traceparent') || anotherFetchInstrumentation(onCreate)) {
+      reportSteppingAside('fetch');
+      return;
+    }
     let origin = String(request.origin ?? '');
     if (origin.endsWith('/')) origin = origin.slice(0, -1);
     const { hostname, port } = parseOrigin(origin);
@@ -94,10 +100,9 @@ function onCreate(message: unknown): void {
     request[OPTIONS] = options;
     if (!mayPropagate(options, target) || typeof request.addHeader !== 'function') return;
     const carrier = traceHeaders(parent, span);
-    const userTraceparent = hasHeader(request.headers, 'traceparent');
     for (const name of Object.keys(carrier)) {
-      // Headers the caller set win; a caller's traceparent also keeps our tracestate out.
-      if (hasHeader(request.headers, name) || (name === 'tracestate' && userTraceparent)) continue;
+      // Headers the caller set win.
+      if (hasHeader(request.headers, name)) continue;
       try {
         request.addHeader(name, carrier[name]!);
       } catch (err) {

@@ -25,6 +25,7 @@ import type { Span } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { errorOnce, warnOnce } from '../../internal/diag.js';
 import { describeError } from '../../internal/safe-call.js';
+import { reportSteppingAside } from './coexistence.js';
 import {
   endClientSpanWithError,
   endClientSpanWithResponse,
@@ -71,6 +72,14 @@ function storeHeaderWrapper(this: TracedClientRequest, firstLine: string, header
 function onHeaders(options: ResolvedHttpOptions, req: TracedClientRequest, headers: unknown): unknown {
   const parent = context.active();
   if (isTracingSuppressed(parent)) return headers;
+  // A traceparent already there: another instrumentation (the official instrumentation-http
+  // injects before Node builds the request) or the caller owns this hop. A span of ours would
+  // not be the parent the next service sees, so we step aside.
+  const isArray = Array.isArray(headers);
+  if (isArray ? arrayHeader(headers as HeaderArray, 'traceparent') !== undefined : req.hasHeader('traceparent')) {
+    reportSteppingAside('http.request');
+    return headers;
+  }
   const scheme = req.protocol === 'https:' ? 'https' : 'http';
   const hostHeader = hostOf(req, headers);
   const hp = hostHeader === undefined ? undefined : parseHostPort(hostHeader);
@@ -81,7 +90,6 @@ function onHeaders(options: ResolvedHttpOptions, req: TracedClientRequest, heade
   // Through a proxy (Node 24's NODE_USE_ENV_PROXY) the path is already the absolute URL.
   const url = path.charCodeAt(0) === 47 /* / */ ? `${scheme}://${authority}${path}` : path;
   const target: OutgoingTarget = { method: req.method, url, hostname, port };
-  const isArray = Array.isArray(headers);
   const span = startClientSpan(options, parent, 'http', target, req, isArray ? undefined : (n) => req.getHeader(n));
   if (span === undefined) return headers;
   req[SPAN] = span;

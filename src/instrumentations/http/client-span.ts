@@ -10,6 +10,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_NETWORK_PROTOCOL_VERSION,
 } from '@opentelemetry/semantic-conventions';
+import { endSpanSafely, reportEndFailure } from '../../internal/end-span.js';
 import { lightBase } from '../../internal/light-context.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { safeCall } from '../../internal/safe-call.js';
@@ -105,24 +106,28 @@ export function endClientSpanWithResponse(
   response: object,
   getResponseHeader: HeaderGetter,
 ): void {
-  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
-  if (protocolVersion !== undefined) span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion);
-  if (statusCode >= 400) {
-    span.setAttribute(ATTR_ERROR_TYPE, String(statusCode));
-    span.setStatus({ code: SpanStatusCode.ERROR });
+  try {
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+    if (protocolVersion !== undefined) span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, protocolVersion);
+    if (statusCode >= 400) {
+      span.setAttribute(ATTR_ERROR_TYPE, String(statusCode));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    if (options.responseHeaders !== undefined) {
+      const attributes: Attributes = {};
+      captureHeaders(attributes, options.responseHeaders, getResponseHeader, options.sensitiveQueryParams);
+      span.setAttributes(attributes);
+    }
+    if (options.clientResponseHook !== undefined) {
+      const hook = options.clientResponseHook;
+      safeCall('http.clientResponseHook', 'the clientResponseHook option', () =>
+        hook(span, { api, statusCode, request, response }),
+      );
+    }
+  } catch (err) {
+    reportEndFailure(err);
   }
-  if (options.responseHeaders !== undefined) {
-    const attributes: Attributes = {};
-    captureHeaders(attributes, options.responseHeaders, getResponseHeader, options.sensitiveQueryParams);
-    span.setAttributes(attributes);
-  }
-  if (options.clientResponseHook !== undefined) {
-    const hook = options.clientResponseHook;
-    safeCall('http.clientResponseHook', 'the clientResponseHook option', () =>
-      hook(span, { api, statusCode, request, response }),
-    );
-  }
-  span.end();
+  endSpanSafely(span);
 }
 
 /**
@@ -131,9 +136,13 @@ export function endClientSpanWithResponse(
  * name, else `_OTHER`.
  */
 export function endClientSpanWithError(span: Span, error: unknown): void {
-  span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-  span.end();
+  try {
+    span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+  } catch (err) {
+    reportEndFailure(err);
+  }
+  endSpanSafely(span);
 }
 
 function errorType(error: unknown): string {

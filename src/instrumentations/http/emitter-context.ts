@@ -13,9 +13,9 @@
  * context is already active (events emitted synchronously from the handler): an
  * `AsyncLocalStorage.run` per event was measured at ~1.7 µs per request on Node 20. Node's own
  * listeners do not count: its 'finish' listener on `res` (there before the handler runs) is
- * recorded in the state, and its 'end' listener on `req` is learned once. The SERVER span ends
- * from here too ({@link setResponseEndHook}), instead of from 'finish'/'close' listeners added
- * per request.
+ * recorded in the state, and its 'end' listener on `req` is learned once (node-listeners.ts).
+ * The SERVER span ends from here too (the hook given to {@link installEmitterContext}), instead
+ * of from 'finish'/'close' listeners added per request.
  *
  * Installed on first use and left in place (it is inert for objects without a state), so it
  * works for servers created before it and whatever imported `node:http` first.
@@ -23,53 +23,21 @@
  */
 import http from 'node:http';
 import { context } from '@opentelemetry/api';
-import type { Context } from '@opentelemetry/api';
-
-/**
- * Property holding the {@link RequestState} on a traced `req` and its `res` (the same object on
- * both). A registered symbol, so other copies of tracelight in the process find it too.
- */
-export const REQUEST_STATE = Symbol.for('tracelight.http.request');
-
-/** What `req`/`res` of a handled request carry. @internal */
-export interface RequestState {
-  /** The context their listeners run in. */
-  readonly ctx: Context;
-  /** `res`'s 'finish' listener(s) when the handler started (Node's own), or undefined. */
-  readonly nodeFinishListener: unknown;
-}
+import { knownNodeEndListener, learnNodeEndListener, listenersOf } from './node-listeners.js';
+import { REQUEST_STATE } from './request-state.js';
+import type { RequestState, StateCarrier } from './request-state.js';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
-interface Target {
-  [REQUEST_STATE]?: RequestState;
+interface Target extends StateCarrier {
   _events?: Record<string | symbol, unknown>;
 }
 
-type EndHook = (res: object, state: RequestState, event: 'finish' | 'close') => void;
-
-let installed = false;
-let responseEndHook: EndHook | undefined;
-
-/**
- * Node's own 'end' listener on `req` (`clearIncoming`, which Node adds while handling 'finish'
- * when the request was not read to its end), learned from the first response that shows it. It is
- * one function for the whole process, so later requests compare against it instead of watching
- * `req` around every 'finish'. Should a Node version add another function, its 'end' events only
- * switch context needlessly.
- */
-let nodeEndListener: unknown;
-
 /** Called (before any listener) when a traced `ServerResponse` emits 'finish' or 'close'. @internal */
-export function setResponseEndHook(hook: EndHook): void {
-  responseEndHook = hook;
-}
+export type ResponseEndHook = (res: object, state: RequestState, event: 'finish' | 'close') => void;
 
-/** `target`'s listeners of `event` as EventEmitter keeps them: undefined, a function or an array. */
-function listenersOf(target: Target | undefined, event: string | symbol): unknown {
-  const events = target?._events;
-  return events !== undefined && events !== null && typeof events === 'object' ? events[event] : undefined;
-}
+let responseEndHook: ResponseEndHook | undefined;
+let installed = false;
 
 /** `original.call(self, ...)` with exactly `n` of the given arguments: no array per event. */
 function callEmit(
@@ -143,7 +111,7 @@ function wrapIncomingMessage(proto: { emit: Emit }): void {
       }
       const listeners = events[event];
       // Nobody listens, or only Node ('end'): no context to switch to.
-      if (listeners !== undefined && (listeners !== nodeEndListener || event !== 'end')) {
+      if (listeners !== undefined && (event !== 'end' || listeners !== knownNodeEndListener())) {
         return emitInContext(original, this, state, n, event, a1, a2, a3);
       }
     }
@@ -174,39 +142,24 @@ function wrapServerResponse(proto: { emit: Emit }): void {
     if (listeners === undefined) return callEmit(original, this, n, event, a1, a2, a3);
     if (!isFinish || listeners !== state.nodeFinishListener) return emitInContext(original, this, state, n, event, a1, a2, a3);
     // Only Node listens to 'finish'. The first time, learn the 'end' listener it adds to `req`.
-    if (nodeEndListener !== undefined) return callEmit(original, this, n, event, a1, a2, a3);
+    if (knownNodeEndListener() !== undefined) return callEmit(original, this, n, event, a1, a2, a3);
     const req = (this as { req?: Target }).req;
     const hadEndListener = listenersOf(req, 'end') !== undefined;
     const result = callEmit(original, this, n, event, a1, a2, a3);
-    if (!hadEndListener) {
-      // By name too: a 'http.server.response.finish' subscriber may add a listener meanwhile.
-      const added = listenersOf(req, 'end');
-      if (typeof added === 'function' && added.name === 'clearIncoming') nodeEndListener = added;
-    }
+    learnNodeEndListener(req, hadEndListener);
     return result;
   };
 }
 
-/** Wraps `emit` on the two prototypes, once per process. @internal */
-export function installEmitterContext(): void {
+/**
+ * Wraps `emit` on the two prototypes, once per process; `onResponseEnd` is called when a traced
+ * response emits 'finish' or 'close' (the server span's end path).
+ * @internal
+ */
+export function installEmitterContext(onResponseEnd: ResponseEndHook): void {
+  responseEndHook = onResponseEnd;
   if (installed) return;
   installed = true;
   wrapIncomingMessage(http.IncomingMessage.prototype as unknown as { emit: Emit });
   wrapServerResponse(http.ServerResponse.prototype as unknown as { emit: Emit });
-}
-
-/** The 'finish' listener(s) `res` has now: Node's own, when called before the handler runs. @internal */
-export function currentFinishListener(res: object): unknown {
-  return listenersOf(res as Target, 'finish');
-}
-
-/** Attaches `state` to `req` and `res`: their listeners run in `state.ctx` from now on. @internal */
-export function setRequestState(req: object, res: object, state: RequestState): void {
-  (req as Target)[REQUEST_STATE] = state;
-  (res as Target)[REQUEST_STATE] = state;
-}
-
-/** The state attached to `req` or `res`, if any. @internal */
-export function getRequestState(target: object): RequestState | undefined {
-  return (target as Target)[REQUEST_STATE];
 }

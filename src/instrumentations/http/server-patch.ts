@@ -11,9 +11,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { warnOnce } from '../../internal/diag.js';
+import { anotherServerInstrumentation, reportSteppingAside } from './coexistence.js';
 import { installEmitterContext } from './emitter-context.js';
 import type { ResolvedHttpOptions } from './options.js';
-import { isHandled, runInServerSpan } from './server.js';
+import { isHandled, onResponseEnd, runInServerSpan } from './server.js';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
@@ -46,6 +47,11 @@ function makeWrapper(original: Emit): Emit {
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
     }
+    if (anotherServerInstrumentation(original)) {
+      reportSteppingAside('server');
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
+    }
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
     return runInServerSpan(options, req as http.IncomingMessage, res as http.ServerResponse, original as never, this, args) as boolean;
@@ -67,7 +73,7 @@ function patch(proto: { emit: Emit }): void {
 /** Starts tracing incoming requests of every http and https server, with `options`. @internal */
 export function enableServerPatch(options: ResolvedHttpOptions): void {
   current = options;
-  installEmitterContext();
+  installEmitterContext(onResponseEnd);
   if (patches.length > 0) return;
   patch(http.Server.prototype as unknown as { emit: Emit });
   patch(https.Server.prototype as unknown as { emit: Emit });

@@ -10,12 +10,14 @@ import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { errorOnce } from '../../internal/diag.js';
+import { endSpanSafely, reportEndFailure } from '../../internal/end-span.js';
 import { LIGHT_ROOT_CONTEXT } from '../../internal/light-context.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { describeError, safeCall } from '../../internal/safe-call.js';
 import { OTHER_ERROR, OTHER_METHOD } from './constants.js';
-import { currentFinishListener, getRequestState, setRequestState, setResponseEndHook } from './emitter-context.js';
-import type { RequestState } from './emitter-context.js';
+import { currentFinishListener } from './node-listeners.js';
+import { getRequestState, setRequestState } from './request-state.js';
+import type { RequestState } from './request-state.js';
 import { captureHeaders } from './headers.js';
 import { normalizeMethod, spanName } from './method.js';
 import type { ResolvedHttpOptions } from './options.js';
@@ -182,14 +184,21 @@ function firstForwardedFor(value: string): string | undefined {
   return first.length > 0 ? first : undefined;
 }
 
-/** Ends the SERVER span of `res` on 'finish' (done) or on a 'close' that came first (cut short). */
-function onResponseEvent(res: object, state: RequestState, event: 'finish' | 'close'): void {
+/**
+ * Ends the SERVER span of `res` on 'finish' (done) or on a 'close' that came first (cut short):
+ * the hook the emitter context calls. @internal
+ */
+export function onResponseEnd(res: object, state: RequestState, event: 'finish' | 'close'): void {
   const s = state as ServerRequestState;
   if (!s.open) return;
-  const response = res as ServerResponse;
-  endServerSpan(response, s, event === 'finish' ? undefined : closedErrorType(response));
+  // Runs inside Node's res.emit(): nothing may escape into it.
+  try {
+    const response = res as ServerResponse;
+    endServerSpan(response, s, event === 'finish' ? undefined : closedErrorType(response));
+  } catch (err) {
+    reportEndFailure(err);
+  }
 }
-setResponseEndHook(onResponseEvent);
 
 /**
  * `error.type` of a response whose connection closed before it finished: the code of the error
@@ -233,5 +242,5 @@ function endServerSpan(res: ServerResponse, state: ServerRequestState, errorType
   } catch (err) {
     errorOnce('http.server.end', `could not complete a server span (${describeError(err)}).`);
   }
-  span.end();
+  endSpanSafely(span);
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { installEmitterContext } from './emitter-context.js';
 import type { HttpInstrumentationOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
-import { isHandled, runInServerSpan } from './server.js';
+import { isHandled, onResponseEnd, runInServerSpan } from './server.js';
 
 /**
  * Wraps a request listener so that every request it handles gets a SERVER span that continues
@@ -27,7 +27,7 @@ export function traceHandler<Req extends IncomingMessage = IncomingMessage, Res 
   options?: HttpInstrumentationOptions,
 ): (req: Req, res: Res) => unknown {
   const resolved = resolveHttpOptions(options);
-  installEmitterContext();
+  installEmitterContext(onResponseEnd);
   return function tracedRequestListener(this: unknown, req: Req, res: Res): unknown {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
