@@ -52,3 +52,30 @@ export const CHAR_CLASS: Uint8Array = (() => {
 export function isOws(c: number): boolean {
   return c === SP || c === HTAB;
 }
+
+/** Bit in {@link BAGGAGE_CLASS}: an RFC 9110 `tchar`, what a baggage key or property key is made of. */
+export const TCHAR = 1;
+/** Bit in {@link BAGGAGE_CLASS}: a W3C Baggage `baggage-octet` (printable ASCII except `"` `,` `;` `\` and space). */
+export const BAGGAGE_OCTET = 2;
+/** Bit in {@link BAGGAGE_CLASS}: written as is in an encoded key (`encodeURIComponent`'s set without `(` `)`, which are no tchar). */
+export const KEY_SAFE = 4;
+/** Bit in {@link BAGGAGE_CLASS}: written as is in an encoded value (`encodeURIComponent`'s unreserved set). */
+export const VALUE_SAFE = 8;
+
+/**
+ * Character classes for W3C Baggage keys, values and properties, indexed by char code below 128;
+ * anything at or above 128 belongs to no class.
+ * @internal
+ */
+export const BAGGAGE_CLASS: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  const alnum = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  for (let c = 0; c < 128; c++) {
+    if (alnum(c) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c))) t[c] = t[c]! | TCHAR;
+    if (c >= 0x21 && c <= 0x7e && c !== 0x22 && c !== COMMA && c !== 0x3b && c !== 0x5c) t[c] = t[c]! | BAGGAGE_OCTET;
+    if (alnum(c) || "-_.!~*'".includes(String.fromCharCode(c))) t[c] = t[c]! | KEY_SAFE | VALUE_SAFE;
+  }
+  t[0x28] = t[0x28]! | VALUE_SAFE; // (
+  t[0x29] = t[0x29]! | VALUE_SAFE; // )
+  return t;
+})();

@@ -35,6 +35,15 @@ export const KNOWN_TRACE_FLAGS = FLAG_SAMPLED | FLAG_RANDOM;
 /** Maximum number of list-members in a `tracestate` (spec: 32; more makes the header invalid). */
 export const TRACESTATE_MAX_MEMBERS = 32;
 
+/**
+ * Most list-members of an incoming `tracestate` we look at, counting empty and duplicate ones;
+ * a header with more is invalid. Four times the 32 a valid list may hold: generous for senders
+ * that repeat or leave empty members, and it bounds the work for a header of thousands of tiny
+ * members (16 KB of `a=1,` would otherwise cost a scan of 4,000 members on every request that
+ * reads or forwards it).
+ */
+export const TRACESTATE_MAX_LIST_MEMBERS = 128;
+
 /** Maximum length of a `tracestate` key (spec: 1 + 0*255 key characters). */
 export const TRACESTATE_MAX_KEY_LENGTH = 256;
 
@@ -63,7 +72,8 @@ export const TRACESTATE_MAX_INPUT_LENGTH = 32_768;
  * W3C Baggage limits. The spec (2024+) requires propagating every member while the list has at
  * most 64 members and 8192 bytes, and allows higher limits; it forbids partial members.
  * `@opentelemetry/core` accepts and writes up to 180 members and 8192 characters, and drops any
- * single member over 4096 characters; we keep its member limits and add the byte bound.
+ * single member over 4096 characters; we keep its member limits, write at most 8192 bytes and
+ * read no more than the first 8192 characters of an incoming header.
  */
 export const BAGGAGE_MAX_MEMBERS = 180;
 

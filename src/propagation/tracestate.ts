@@ -10,6 +10,7 @@ import {
   TRACESTATE_MAX_INJECT_LENGTH,
   TRACESTATE_MAX_INPUT_LENGTH,
   TRACESTATE_MAX_KEY_LENGTH,
+  TRACESTATE_MAX_LIST_MEMBERS,
   TRACESTATE_MAX_MEMBERS,
   TRACESTATE_MAX_VALUE_LENGTH,
 } from './constants.js';
@@ -42,7 +43,8 @@ const PENDING: unique symbol = Symbol('tracelight.pending-tracestate');
  * value = up to 256 printable ASCII characters except `,` and `=`, ending with a non-space
  * (leading spaces are part of the value, trailing ones are optional whitespace). At most 32
  * distinct members. Duplicate keys are invalid input that the spec lets vendors drop: the
- * left-most (most recent) entry is kept and later ones are discarded.
+ * left-most (most recent) entry is kept and later ones are discarded. A list of more than
+ * {@link TRACESTATE_MAX_LIST_MEMBERS} members, counting empty and duplicate ones, is invalid.
  *
  * Cost: one forward pass with no backtracking, plus a comparison of keys whose hash and length
  * match an earlier key; inputs over {@link TRACESTATE_MAX_INPUT_LENGTH} are dropped unscanned.
@@ -73,6 +75,7 @@ function canonicalTraceState(raw: string): string | undefined {
   }
   let i = 0;
   let count = 0;
+  let slots = 0;
   let compared = 0;
   let valid = false;
   scan: {
@@ -80,6 +83,9 @@ function canonicalTraceState(raw: string): string | undefined {
       let c = 0;
       while (i < n && ((c = raw.charCodeAt(i)) === SP || c === HTAB)) i++;
       if (i === n) break; // empty header, or an empty last member
+      // Every slot counts, empty or duplicate: no honest header has this many, and the bound
+      // keeps a header of thousands of tiny members as cheap as a valid one.
+      if (++slots > TRACESTATE_MAX_LIST_MEMBERS) break scan;
       if (c === COMMA) {
         i++; // empty or whitespace-only member
         continue;

@@ -1,4 +1,8 @@
 import type { AttributeValue } from '@opentelemetry/api';
+import { isSecretName, namesCard } from '../internal/secret-names.js';
+import { holdsCardDigits, redactCardNumbers } from './card-numbers.js';
+import { HAS_13_DIGITS, HAS_SPACE, scanText } from './text-scan.js';
+import { redactTextSecrets } from './text-secrets.js';
 
 /**
  * Options for attribute redaction. Redaction is on by default because request headers, cookies
@@ -13,8 +17,9 @@ export interface RedactOptions {
    */
   keys?: (string | RegExp)[];
   /**
-   * Extra value patterns, added to the default credit-card pattern. Every match inside a string
-   * value (or string array element) is replaced; the rest of the value is kept.
+   * Extra value patterns, added to the default value rules (card numbers, credentials in text).
+   * Every match inside a string value (or string array element), span name or status message
+   * is replaced; the rest of the text is kept.
    */
   patterns?: RegExp[];
   /** What a redacted value becomes. Default `[REDACTED]`. */
@@ -30,99 +35,108 @@ export interface Redactor {
   readonly enabled: boolean;
   /** Returns `value` unchanged, or the redacted form to record under `key`. */
   redact(key: string, value: AttributeValue): AttributeValue;
+  /**
+   * Returns `text` with the value rules applied (card numbers, credentials, `token=…` pairs,
+   * user patterns), for text recorded without a key: span names and status messages.
+   */
+  redactText(text: string): string;
 }
 
 /** What a redacted value becomes unless configured otherwise. */
 export const DEFAULT_REDACTION = '[REDACTED]';
 
 /**
- * Keys that name secrets: authorization, cookie / set-cookie, password / passwd, secret, token,
- * api-key / apikey / api_key, private key, session. Matched anywhere in the key, so
- * `http.request.header.authorization` and `db.password` match.
+ * Semantic-convention keys whose words look secret but which hold identifiers: `session.id` is
+ * the id of a user session in the session conventions, not its credential (the same words in a
+ * query parameter or header, `session_id=`, are treated as a credential).
  */
-const DEFAULT_SECRET_KEY = /authorization|cookie|passw(?:or)?d|secret|token|api[-_.]?key|private[-_. ]?key|session/i;
-
-/** 13 to 19 digits, optionally separated by single spaces or dashes; confirmed with Luhn below. */
-const CARD_NUMBER = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
+const SEMCONV_IDENTIFIERS: ReadonlySet<string> = new Set(['session.id', 'session.previous_id', 'mcp.session.id']);
 
 /** Cap on cached per-key decisions; attribute keys are few, but a program may build them dynamically. */
 const KEY_CACHE_LIMIT = 1024;
+/** Cap on cached span names: names are low-cardinality by convention, but not by force. */
+const NAME_CACHE_LIMIT = 256;
+
+/** How a key's values are treated. */
+const PLAIN = 0;
+const SECRET = 1;
+const CARD = 2;
+type KeyKind = typeof PLAIN | typeof SECRET | typeof CARD;
+
+/** The shortest text a value rule can match (`pwd=x`). */
+const SHORTEST_SECRET = 5;
+/** A number under a card key with this many digits or more is taken for a card number. */
+const CARD_NUMBER_MIN = 1e11;
 
 const DISABLED: Redactor = {
   enabled: false,
   redact: (_key, value) => value,
+  redactText: (text) => text,
 };
-
-function luhnValid(candidate: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = candidate.length - 1; i >= 0; i--) {
-    const c = candidate.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) continue;
-    let d = c;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
 
 function toGlobal(re: RegExp): RegExp {
   return re.global ? re : new RegExp(re.source, re.flags + 'g');
 }
 
-function compileKeyMatcher(keys: (string | RegExp)[]): (key: string) => boolean {
+function compileKeyMatcher(keys: (string | RegExp)[]): (key: string) => KeyKind {
   const exact = new Set<string>();
-  const regexps: RegExp[] = [DEFAULT_SECRET_KEY];
+  const regexps: RegExp[] = [];
   for (const k of keys) {
     if (typeof k === 'string') exact.add(k.toLowerCase());
     else if (k instanceof RegExp) regexps.push(k.global || k.sticky ? new RegExp(k.source, k.flags.replace(/[gy]/g, '')) : k);
   }
-  return function isSecretKey(key: string): boolean {
+  return function keyKind(key: string): KeyKind {
     if (exact.size > 0) {
       const lower = key.toLowerCase();
-      if (exact.has(lower)) return true;
+      if (exact.has(lower)) return SECRET;
       const dot = lower.lastIndexOf('.');
-      if (dot >= 0 && exact.has(lower.slice(dot + 1))) return true;
+      if (dot >= 0 && exact.has(lower.slice(dot + 1))) return SECRET;
     }
-    for (const re of regexps) if (re.test(key)) return true;
-    return false;
+    for (const re of regexps) if (re.test(key)) return SECRET;
+    if (SEMCONV_IDENTIFIERS.has(key)) return PLAIN;
+    if (isSecretName(key)) return SECRET;
+    return namesCard(key) ? CARD : PLAIN;
   };
 }
 
 /**
- * Builds the redactor spans use. With no options you get the defaults (secret-naming keys and
- * credit-card numbers, replaced by `[REDACTED]`); `false` gives a disabled redactor.
+ * Builds the redactor spans use. With no options you get the defaults, replaced by
+ * `[REDACTED]`; `false` gives a disabled redactor.
  *
- * A key that names a secret has its string and string-array values replaced whole. Number and
- * boolean values are kept: they cannot carry a credential in practice, and keys such as
- * `gen_ai.usage.input_tokens` would otherwise lose their counts. Decisions per key are cached in
- * a bounded map, so the steady-state cost is one map lookup per attribute plus the value patterns
- * on strings of 13 characters or more.
+ * Keys: a key whose words name a secret (see the README: `password`, `pwd`, `token`, `auth`,
+ * `jwt`, `credentials`, `bearer`, `passphrase`, `cookie`, `secret`, `api key`, `private key`,
+ * `session id`, in any case and with any separators or camelCase) has its string and
+ * string-array values replaced whole; `session.id` and `session.previous_id` (identifiers in the
+ * semantic conventions) are kept. Number and boolean values are kept under secret keys: they
+ * cannot carry a credential in practice, and `gen_ai.usage.input_tokens` would lose its count.
+ * A key naming a card (`card`, `pan`, `cc_number`, `card_number`, `credit_card`) has any value
+ * showing 12 or more digits replaced, numbers included.
+ *
+ * Values, under any key, and span names and status messages: card numbers where they really
+ * appear (see `card-numbers.ts`: grouped anywhere, bare only in free text, with a brand prefix,
+ * length and Luhn check; never a bare number or a URL path), credentials in text (`Bearer …`,
+ * JWTs, `user:password@` in URLs, `token=…`/`"password": "…"` pairs), then user patterns.
+ *
+ * Decisions per key are cached in a bounded map, so the steady-state cost is one map lookup per
+ * attribute plus the value rules, which only run their patterns when a cheap character check
+ * says one could match.
  */
 export function createRedactor(options?: RedactOptions | false): Redactor {
   if (options === false) return DISABLED;
   const replacement = options?.replacement ?? DEFAULT_REDACTION;
-  const isSecretKey = compileKeyMatcher(options?.keys ?? []);
+  const keyKindOf = compileKeyMatcher(options?.keys ?? []);
   const userPatterns = (options?.patterns ?? []).filter((p) => p instanceof RegExp).map(toGlobal);
-  const keyDecisions = new Map<string, boolean>();
-  let shortest = 13;
-  if (userPatterns.length > 0) shortest = 1;
-
-  const replaceCard = (match: string): string => (luhnValid(match) ? replacement : match);
+  const keyDecisions = new Map<string, KeyKind>();
+  const names = new Map<string, string>();
+  const shortest = userPatterns.length > 0 ? 1 : SHORTEST_SECRET;
 
   function redactString(value: string): string {
     if (value.length < shortest) return value;
     let out = value;
-    if (out.length >= 13) {
-      CARD_NUMBER.lastIndex = 0;
-      if (CARD_NUMBER.test(out)) {
-        CARD_NUMBER.lastIndex = 0;
-        out = out.replace(CARD_NUMBER, replaceCard);
-      }
+    if (value.length >= SHORTEST_SECRET) {
+      const flags = scanText(value);
+      if ((flags & HAS_13_DIGITS) !== 0) out = redactCardNumbers(out, replacement, (flags & HAS_SPACE) !== 0);
+      if ((flags & ~(HAS_13_DIGITS | HAS_SPACE)) !== 0) out = redactTextSecrets(out, replacement, flags);
     }
     for (const re of userPatterns) {
       re.lastIndex = 0;
@@ -134,31 +148,46 @@ export function createRedactor(options?: RedactOptions | false): Redactor {
     return out;
   }
 
-  function keyIsSecret(key: string): boolean {
-    let secret = keyDecisions.get(key);
-    if (secret === undefined) {
-      secret = isSecretKey(key);
+  function keyKind(key: string): KeyKind {
+    let kind = keyDecisions.get(key);
+    if (kind === undefined) {
+      kind = keyKindOf(key);
       if (keyDecisions.size >= KEY_CACHE_LIMIT) keyDecisions.clear();
-      keyDecisions.set(key, secret);
+      keyDecisions.set(key, kind);
     }
-    return secret;
+    return kind;
+  }
+
+  function redactUnder(kind: KeyKind, value: string): string {
+    if (kind === SECRET) return replacement;
+    if (kind === CARD && holdsCardDigits(value)) return replacement;
+    return redactString(value);
   }
 
   return {
     enabled: true,
     redact(key: string, value: AttributeValue): AttributeValue {
-      if (typeof value === 'string') return keyIsSecret(key) ? replacement : redactString(value);
+      if (typeof value === 'string') return redactUnder(keyKind(key), value);
+      if (typeof value === 'number') {
+        return Math.abs(value) >= CARD_NUMBER_MIN && Number.isInteger(value) && keyKind(key) === CARD ? replacement : value;
+      }
       if (Array.isArray(value)) {
         if (value.length === 0) return value;
+        const kind = keyKind(key);
         let hasString = false;
-        for (const v of value) if (typeof v === 'string') hasString = true;
+        let cardNumber = false;
+        for (const v of value) {
+          if (typeof v === 'string') hasString = true;
+          else if (kind === CARD && typeof v === 'number' && Math.abs(v) >= CARD_NUMBER_MIN) cardNumber = true;
+        }
+        if (cardNumber) return replacement;
         if (!hasString) return value;
-        if (keyIsSecret(key)) return replacement;
+        if (kind === SECRET) return replacement;
         let changed: (string | number | boolean | null | undefined)[] | undefined;
         for (let i = 0; i < value.length; i++) {
           const v = value[i];
           if (typeof v !== 'string') continue;
-          const r = redactString(v);
+          const r = redactUnder(kind, v);
           if (r !== v) {
             changed ??= value.slice() as (string | null | undefined)[];
             changed[i] = r;
@@ -167,6 +196,18 @@ export function createRedactor(options?: RedactOptions | false): Redactor {
         return (changed ?? value) as AttributeValue;
       }
       return value;
+    },
+    redactText(text: string): string {
+      if (typeof text !== 'string' || text.length < shortest) return text;
+      // Span names repeat: remember the last few hundred short ones.
+      if (text.length > 256) return redactString(text);
+      let out = names.get(text);
+      if (out === undefined) {
+        out = redactString(text);
+        if (names.size >= NAME_CACHE_LIMIT) names.clear();
+        names.set(text, out);
+      }
+      return out;
     },
   };
 }

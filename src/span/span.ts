@@ -56,9 +56,9 @@ function warnAfterEnd(operation: string): void {
  *
  * Semantics follow the official `SpanImpl` of `@opentelemetry/sdk-trace` 2.x (limits, dropped
  * counts, oldest-first eviction of events and links, status rules, `recordException`), with three
- * deliberate differences: attributes go through the provider's redactor, diagnostics are reported
- * once per kind instead of per call, and times are kept as raw monotonic readings until an
- * exporter reads `startTime`/`endTime`/`duration`.
+ * deliberate differences: attributes, the name and the status message go through the provider's
+ * redactor, diagnostics are reported once per kind instead of per call, and times are kept as raw
+ * monotonic readings until an exporter reads `startTime`/`endTime`/`duration`.
  */
 export class LightSpan implements Span, ReadableSpan {
   name: string;
@@ -104,7 +104,8 @@ export class LightSpan implements Span, ReadableSpan {
     startTime: TimeInput | undefined,
     epochOffset?: number,
   ) {
-    this.name = name;
+    // Names are free text that instrumentations build from URLs and messages: value rules apply.
+    this.name = rt.redactor === undefined ? name : rt.redactor.redactText(name);
     this.kind = kind;
     this.parentSpanContext = parentSpanContext;
     this._attributes = undefined;
@@ -327,7 +328,10 @@ export class LightSpan implements Span, ReadableSpan {
     if (this.status.code === SpanStatusCode.OK) return this;
     const next: SpanStatus = { code: status.code };
     if (status.code === SpanStatusCode.ERROR) {
-      if (typeof status.message === 'string') next.message = status.message;
+      if (typeof status.message === 'string') {
+        const redactor = this._rt.redactor;
+        next.message = redactor === undefined ? status.message : redactor.redactText(status.message);
+      }
       else if (status.message != null) {
         warnOnce('span.status-message', 'a non-string status message was dropped; pass a string.');
       }
@@ -341,7 +345,8 @@ export class LightSpan implements Span, ReadableSpan {
       warnAfterEnd('updateName');
       return this;
     }
-    this.name = name;
+    const redactor = this._rt.redactor;
+    this.name = redactor === undefined || typeof name !== 'string' ? name : redactor.redactText(name);
     return this;
   }
 

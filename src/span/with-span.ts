@@ -6,7 +6,6 @@ import {
   type Attributes,
   type Context,
   type ContextManager,
-  type Exception,
   type Link,
   type Span,
   type SpanContext,
@@ -19,6 +18,7 @@ import { otelGlobals } from '../internal/otel-globals.js';
 import { processState } from '../internal/process-state.js';
 import { lightBase } from '../internal/light-context.js';
 import { describeError } from '../internal/safe-call.js';
+import { describeThrown } from './thrown.js';
 import { LightTracer } from './tracer.js';
 
 /** Name of the tracer `withSpan` and `traced` take from the global provider. */
@@ -196,21 +196,24 @@ function endSpan(span: Span): void {
   }
 }
 
-/** Records `err` on the span and sets status ERROR with its message. Never throws. @internal */
+/**
+ * Sets status ERROR with a safe description of `err` and records it as an exception event.
+ * Never throws, whatever was thrown: the status is set first and each step is guarded on its
+ * own, so a value that cannot be described still gives ERROR. @internal
+ */
 export function failSpan(span: Span, err: unknown): void {
+  let described;
   try {
     if (!span.isRecording()) return;
-    span.recordException(typeof err === 'object' && err !== null ? (err as Exception) : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+    described = describeThrown(err);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: described.message });
+  } catch (e) {
+    errorOnce('with-span.fail', `recording an error on a span failed (${describeError(e)}).`);
+    return;
+  }
+  try {
+    span.recordException(described.exception);
   } catch (e) {
     errorOnce('with-span.fail', `recording an error on a span failed (${describeError(e)}).`);
   }
-}
-
-function errorMessage(err: unknown): string {
-  if (typeof err === 'object' && err !== null) {
-    const message = (err as { message?: unknown }).message;
-    if (typeof message === 'string') return message;
-  }
-  return String(err);
 }

@@ -1,10 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_SENSITIVE_QUERY_PARAMS } from '../../src/instrumentations/http/index.js';
 import { normalizeMethod, spanName } from '../../src/instrumentations/http/method.js';
 import { resolveHttpOptions } from '../../src/instrumentations/http/options.js';
 import { parseHostPort, parseOrigin, redactQuery, redactUrl, splitTarget } from '../../src/instrumentations/http/url.js';
 
-const S = new Set(DEFAULT_SENSITIVE_QUERY_PARAMS);
+const S = resolveHttpOptions({}).sensitiveQueryParams;
 
 describe('splitTarget', () => {
   test.each([
@@ -42,7 +41,8 @@ describe('redactQuery / redactUrl', () => {
   });
 
   test.each([
-    ['https://user:pass@example.com/p?token=1&x=2#f', 'https://REDACTED:REDACTED@example.com/p?token=REDACTED&x=2#f'],
+    ['https://user:pass@example.com/p?token=1&x=2#f', 'https://REDACTED:REDACTED@example.com/p?token=REDACTED&x=2'],
+    ['https://example.com/cb#access_token=abc&state=1', 'https://example.com/cb'],
     ['https://user@example.com/', 'https://REDACTED:REDACTED@example.com/'],
     ['http://example.com/a@b?code=9', 'http://example.com/a@b?code=REDACTED'],
     ['http://example.com/plain', 'http://example.com/plain'],
@@ -50,9 +50,9 @@ describe('redactQuery / redactUrl', () => {
     expect(redactUrl(url, S)).toBe(expected);
   });
 
-  test('a custom list replaces the default', () => {
-    const { sensitiveQueryParams } = resolveHttpOptions({ sensitiveQueryParams: ['Session'] });
-    expect(redactQuery('session=1&token=2', sensitiveQueryParams)).toBe('session=REDACTED&token=2');
+  test('a custom list replaces the default list; secret-naming names stay redacted', () => {
+    const { sensitiveQueryParams } = resolveHttpOptions({ sensitiveQueryParams: ['Session', 'x-State'] });
+    expect(redactQuery('session=1&token=2&code=3&X_STATE=4', sensitiveQueryParams)).toBe('session=REDACTED&token=REDACTED&code=3&X_STATE=REDACTED');
   });
 });
 
@@ -112,5 +112,21 @@ describe('resolveHttpOptions', () => {
   test('bad values are ignored with a safe default, never thrown', () => {
     expect(() => resolveHttpOptions({ ignoreIncoming: 'nope' as never, requestHeaders: 5 as never, clientRequestHook: 1 as never })).not.toThrow();
     expect(() => resolveHttpOptions(null)).not.toThrow();
+  });
+});
+
+describe('hostile queries', () => {
+  test('names past the 128th are not judged: their values are redacted', () => {
+    const query = Array.from({ length: 130 }, (_, i) => `p${i}=v`).join('&');
+    const out = redactQuery(query, S).split('&');
+    expect(out[127]).toBe('p127=v');
+    expect(out[128]).toBe('p128=REDACTED');
+    expect(out[129]).toBe('p129=REDACTED');
+  });
+
+  test('parameters without a value and bad escapes', () => {
+    expect(redactQuery('a&'.repeat(500) + 'token=1', S)).toBe('a&'.repeat(500) + 'token=REDACTED');
+    expect(redactQuery('a&b=1&c&token=2&d', S)).toBe('a&b=1&c&token=REDACTED&d');
+    expect(redactQuery('%ZZ=1&%74oken=2&tok%ZZen=3', S)).toBe('%ZZ=1&%74oken=REDACTED&tok%ZZen=3');
   });
 });

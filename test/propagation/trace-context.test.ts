@@ -203,3 +203,13 @@ describe('TraceContextPropagator', () => {
     expect(propagator.fields()).toEqual(['traceparent', 'tracestate']);
   });
 });
+
+describe('tracestate list-member bound', () => {
+  it('looks at 128 list-members at most, counting empty and duplicate ones', () => {
+    expect(parseTraceStateHeader('a=1,'.repeat(127) + 'b=2')?.serialize()).toBe('a=1,b=2');
+    expect(parseTraceStateHeader('a=1,'.repeat(128) + 'b=2')).toBeUndefined();
+    expect(parseTraceStateHeader(','.repeat(127) + 'a=1')?.serialize()).toBe('a=1');
+    expect(parseTraceStateHeader(','.repeat(128) + 'a=1')).toBeUndefined();
+    expect(parseTraceStateHeader('a=%ZZ,'.repeat(2731))).toBeUndefined();
+  });
+});

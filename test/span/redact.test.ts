@@ -61,7 +61,7 @@ describe('redaction', () => {
       'gen_ai.usage.input_tokens': 42,
       ok: 'fine',
       'client.secret': '[REDACTED]',
-      'session.id': '[REDACTED]',
+      'session.id': 'sess', // a semantic-convention identifier, not a credential
       private_key: '[REDACTED]',
       passwd: '[REDACTED]',
       access_token: '[REDACTED]',
@@ -97,10 +97,11 @@ describe('redaction', () => {
     expect(s.links[0]!.attributes?.['db.password']).toBe('hunter2');
   });
 
-  it('recognises card numbers with dashes and without separators, not random digit runs', () => {
+  it('recognises grouped card numbers, bare ones under card keys, not random digit runs', () => {
     const r = createRedactor();
     expect(r.redact('a', '5555-5555-5555-4444')).toBe('[REDACTED]');
-    expect(r.redact('a', '378282246310005')).toBe('[REDACTED]');
+    expect(r.redact('a', '378282246310005')).toBe('378282246310005'); // a bare number: an id more often
+    expect(r.redact('card', '378282246310005')).toBe('[REDACTED]');
     expect(r.redact('a', 'ts=1700000000000123')).toBe('ts=1700000000000123');
     expect(r.redact('a', 42)).toBe(42);
   });

@@ -61,7 +61,7 @@ export function startClientSpan(
   };
   if (normalized === OTHER_METHOD) attributes['http.request.method_original'] = target.method;
   if (options.requestHeaders !== undefined && getRequestHeader !== undefined) {
-    captureHeaders(attributes, options.requestHeaders, getRequestHeader);
+    captureHeaders(attributes, options.requestHeaders, getRequestHeader, options.sensitiveQueryParams);
   }
   const spanOptions: SpanOptions & OwnedAttributesFlag = { kind: SpanKind.CLIENT, attributes };
   spanOptions[ATTRIBUTES_OWNED] = true; // `attributes` is not used after this
@@ -115,7 +115,7 @@ export function endClientSpanWithResponse(
     }
     if (options.responseHeaders !== undefined) {
       const attributes: Attributes = {};
-      captureHeaders(attributes, options.responseHeaders, getResponseHeader);
+      captureHeaders(attributes, options.responseHeaders, getResponseHeader, options.sensitiveQueryParams);
       span.setAttributes(attributes);
     }
     if (options.clientResponseHook !== undefined) {

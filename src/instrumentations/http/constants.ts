@@ -12,8 +12,10 @@ export const REDACTED = 'REDACTED';
 /**
  * Query parameters whose values are replaced by `REDACTED` in `url.full` and `url.query`: the
  * semantic conventions' list (`AWSAccessKeyId`, `Signature`, `sig`, `X-Goog-Signature`) plus the
- * names that usually carry credentials. Compared case-insensitively. Pass your own list (for
- * example `[...DEFAULT_SENSITIVE_QUERY_PARAMS, 'session']`) in `sensitiveQueryParams`.
+ * names that usually carry credentials. Compared by normalised name (case, separators, brackets
+ * and encoding do not matter); names whose words name a secret are redacted whether listed or
+ * not. Pass your own list (for example `[...DEFAULT_SENSITIVE_QUERY_PARAMS, 'state']`) in
+ * `sensitiveQueryParams`.
  */
 export const DEFAULT_SENSITIVE_QUERY_PARAMS: readonly string[] = Object.freeze([
   'access_token',
@@ -51,6 +53,19 @@ export const NEVER_CAPTURED_HEADERS: ReadonlySet<string> = new Set([
   'cookie',
   'proxy-authorization',
   'set-cookie',
+]);
+
+/**
+ * Headers whose value is a URL (or holds one, as `refresh: 5; url=…`), recorded with the URL
+ * rules when allow-listed: an OAuth redirect puts `code=` and `#access_token=` in `location`, and
+ * `referer` carries the previous page's query.
+ */
+export const URL_VALUED_HEADERS: ReadonlySet<string> = new Set([
+  'content-location',
+  'location',
+  'origin',
+  'referer',
+  'refresh',
 ]);
 
 /** The methods the stable HTTP conventions know; any other becomes `_OTHER`. */

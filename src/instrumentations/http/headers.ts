@@ -1,4 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
+import { URL_VALUED_HEADERS } from './constants.js';
+import { redactUrl } from './url.js';
 
 type HeaderValue = string | string[] | number | undefined;
 
@@ -10,17 +12,22 @@ function toStrings(value: HeaderValue): string[] | undefined {
 
 /**
  * Records the allow-listed headers found by `get` as `<prefix><name>` string-array attributes
- * (the conventions' shape). `list` holds `[lower-case name, attribute key]` pairs.
+ * (the conventions' shape). `list` holds `[lower-case name, attribute key]` pairs. Headers whose
+ * value is a URL (`referer`, `location`, ...) get the URL rules: no fragment, no credentials,
+ * sensitive query values (`sensitive`, normalised names) replaced.
  * @internal
  */
 export function captureHeaders(
   attributes: Attributes,
   list: ReadonlyArray<readonly [string, string]>,
   get: (name: string) => HeaderValue,
+  sensitive: ReadonlySet<string>,
 ): void {
   for (const [name, key] of list) {
     const values = toStrings(get(name));
-    if (values !== undefined) attributes[key] = values;
+    if (values === undefined) continue;
+    if (URL_VALUED_HEADERS.has(name)) for (let i = 0; i < values.length; i++) values[i] = redactUrl(values[i]!, sensitive);
+    attributes[key] = values;
   }
 }
 

@@ -2,6 +2,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import { warnOnce } from '../../internal/diag.js';
 import { DEFAULT_SENSITIVE_QUERY_PARAMS, NEVER_CAPTURED_HEADERS } from './constants.js';
+import { normalizeQueryName } from './query-names.js';
 
 /** Which client API made an outgoing request. */
 export type OutgoingApi = 'http' | 'fetch';
@@ -65,8 +66,13 @@ export interface HttpInstrumentationOptions {
   /** Response header names to record as `http.response.header.<name>`; same rules as `requestHeaders`. */
   responseHeaders?: readonly string[];
   /**
-   * Query parameter names whose values are recorded as `REDACTED` (case-insensitive). Replaces
-   * the default, `DEFAULT_SENSITIVE_QUERY_PARAMS`; spread it to extend.
+   * Query parameter names whose values are recorded as `REDACTED` in `url.full`, `url.query` and
+   * URL-valued headers (`referer`, `location`, ...). Compared by normalised name: case,
+   * separators (`-` `_` `.`), percent-encoding, `+` and brackets do not matter (`'access_token'`
+   * matches `Access-Token`, `%61ccess_token` and `x[access_token]`). Replaces the default list,
+   * `DEFAULT_SENSITIVE_QUERY_PARAMS`; spread it to extend. Whatever the list, a name whose words
+   * name a secret (`auth_token`, `accessToken`, `api-key`, `jwt`, `session_id`, `pass`, ... as
+   * for attribute keys) is always redacted.
    */
   sensitiveQueryParams?: readonly string[];
   /** Called when a server span starts; add attributes from the request. Errors are caught and reported once. */
@@ -87,6 +93,7 @@ export interface ResolvedHttpOptions {
   /** Lower-case names and their attribute keys, or undefined when none. */
   readonly requestHeaders: ReadonlyArray<readonly [name: string, key: string]> | undefined;
   readonly responseHeaders: ReadonlyArray<readonly [name: string, key: string]> | undefined;
+  /** Normalised names (see `normalizeQueryName`). */
   readonly sensitiveQueryParams: ReadonlySet<string>;
   readonly serverRequestHook: HttpInstrumentationOptions['serverRequestHook'];
   readonly serverResponseHook: HttpInstrumentationOptions['serverResponseHook'];
@@ -94,7 +101,7 @@ export interface ResolvedHttpOptions {
   readonly clientResponseHook: HttpInstrumentationOptions['clientResponseHook'];
 }
 
-const DEFAULT_SENSITIVE_SET: ReadonlySet<string> = new Set(DEFAULT_SENSITIVE_QUERY_PARAMS);
+const DEFAULT_SENSITIVE_SET: ReadonlySet<string> = new Set(DEFAULT_SENSITIVE_QUERY_PARAMS.map(normalizeQueryName));
 
 function isFunction(value: unknown): value is (...args: never[]) => unknown {
   return typeof value === 'function';
@@ -201,7 +208,7 @@ export function resolveHttpOptions(options: HttpInstrumentationOptions | undefin
   if (o.sensitiveQueryParams !== undefined) {
     if (Array.isArray(o.sensitiveQueryParams)) {
       sensitive = new Set(
-        o.sensitiveQueryParams.filter((p): p is string => typeof p === 'string').map((p) => p.toLowerCase()),
+        o.sensitiveQueryParams.filter((p): p is string => typeof p === 'string').map(normalizeQueryName),
       );
     } else {
       warnOnce('http.options.sensitiveQueryParams', 'http instrumentation option "sensitiveQueryParams" must be an array of names; the default list is used.');

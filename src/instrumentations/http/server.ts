@@ -132,7 +132,7 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
   } else if (peer !== undefined) {
     attributes['client.address'] = peer;
   }
-  if (options.requestHeaders !== undefined) captureHeaders(attributes, options.requestHeaders, (n) => headers[n]);
+  if (options.requestHeaders !== undefined) captureHeaders(attributes, options.requestHeaders, (n) => headers[n], options.sensitiveQueryParams);
 
   const parent = propagation.extract(LIGHT_ROOT_CONTEXT, headers);
   const spanOptions: SpanOptions & OwnedAttributesFlag = { kind: SpanKind.SERVER, attributes };
@@ -231,7 +231,7 @@ function endServerSpan(res: ServerResponse, state: ServerRequestState, errorType
     }
     if (options.responseHeaders !== undefined) {
       const attributes: Attributes = {};
-      captureHeaders(attributes, options.responseHeaders, (n) => res.getHeader(n));
+      captureHeaders(attributes, options.responseHeaders, (n) => res.getHeader(n), options.sensitiveQueryParams);
       span.setAttributes(attributes);
     }
     if (options.serverResponseHook !== undefined) {
