@@ -1,21 +1,41 @@
 /**
- * withSpan vs the official SDK's startActiveSpan, both feeding the official BatchSpanProcessor
- * with an exporter that discards, plus two floors: AsyncLocalStorage.run alone and a direct call.
+ * The `withSpan` hot path against the official SDK's `startActiveSpan`, every span sent through a
+ * batch processor to an exporter that discards, with floor rows that show Node's own share.
+ *
+ * Two loops, each with a sync and an async body:
+ * - tight: one call after another (`await` each call for async bodies), never yielding to the
+ *   event loop: a batch job that awaits only promises. A batch processor that waits for a later
+ *   event-loop phase drops spans here, and dropping is cheaper than exporting.
+ * - yield: the same, but `await setImmediate` every 256 calls, as an application with I/O does;
+ *   the batch hand-off and export run inside the timed loop.
+ *
+ * Every configuration reports the spans it ended, exported and dropped over the timed loop
+ * (after a final `forceFlush()`, not timed): tracelight's from `handle.stats()`, the official
+ * SDK's counted in the exporter (dropped = ended - exported). **A figure counts only where
+ * nothing was dropped**; the table marks the rows that dropped.
+ *
+ * Configurations:
+ * - official: `BasicTracerProvider` + official `BatchSpanProcessor` + discarding exporter, on the
+ *   official `AsyncLocalStorageContextManager`: `tracer.startActiveSpan(name, span => { …; span.end() })`.
+ * - withSpan (full init()): `init({ exporter })` with the same discarding exporter, i.e. our tracer,
+ *   context manager, redactor and `TracelightBatchSpanProcessor`.
+ * - floors: a direct call; one `AsyncLocalStorage.run`; the "physical floor" of any span, two
+ *   `performance.now()` readings and one random span id (`crypto.randomFillSync` of 8 bytes, and
+ *   our pooled id generator).
  *
  * Every (configuration, round) runs in a FRESH child process (this file re-spawns itself with the
- * configuration name as argument and reads ns/op as JSON from stdout), rounds interleaved across
- * configurations, so JIT state and heap of one configuration never leak into another. tracelight
- * rows run with its own context manager (as init() registers it); the "official CM" row runs
- * withSpan on the official AsyncLocalStorageContextManager, to separate the two effects; the
- * "full init()" row is the whole pipeline init() builds (our batch processor included).
+ * configuration name as argument and reads one JSON line from stdout); rounds are interleaved
+ * across configurations (order rotated each round). Ratio = median over rounds of (ns/op ÷ the
+ * official row's ns/op of the same loop, body and round).
  *
- * Usage: npm run bench -- span   (env SPAN_BENCH_ROUNDS, SPAN_BENCH_SYNC_OPS, SPAN_BENCH_ASYNC_OPS,
- * SPAN_BENCH_ONLY=<substring of configuration names>)
+ * Usage: npm run bench -- span   (env SPAN_BENCH_ROUNDS (default 7), SPAN_BENCH_SYNC_OPS (200 000),
+ * SPAN_BENCH_ASYNC_OPS (100 000), SPAN_BENCH_ONLY=<comma-separated substrings of configuration names>)
  */
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { context, ROOT_CONTEXT, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import {
@@ -24,15 +44,16 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { header, printTable, type CaseResult } from './lib.js';
-import { LightTracerProvider } from '../src/span/tracer-provider.js';
-import { TracelightContextManager } from '../src/context/async-local-storage-context-manager.js';
+import { header } from './lib.js';
 import { init } from '../src/index.js';
-import { TracelightBatchSpanProcessor } from '../src/exporters/batch-span-processor.js';
-import { setWithSpanTracer, withSpan } from '../src/span/with-span.js';
+import { randomSpanId } from '../src/span/ids.js';
+import { withSpan } from '../src/span/with-span.js';
 
+/** Accepts and discards every batch, counting the spans it was given. */
 class DiscardExporter implements SpanExporter {
-  export(_spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+  spans = 0;
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.spans += spans.length;
     done({ code: ExportResultCode.SUCCESS });
   }
   shutdown(): Promise<void> {
@@ -40,10 +61,22 @@ class DiscardExporter implements SpanExporter {
   }
 }
 
+type Kind = 'sync' | 'async';
+type Loop = 'tight' | 'yield';
 type Body = () => unknown;
-interface Config {
-  kind: 'sync' | 'async';
-  setup(): Body;
+
+/** Spans ended / exported / dropped so far, as the pipeline under test counts them. */
+interface Counts {
+  ended: number;
+  exported: number;
+  dropped: number;
+}
+
+interface Subject {
+  body: Body;
+  /** Undefined for floors (no spans). */
+  counts?: () => Counts;
+  flush?: () => Promise<void>;
 }
 
 let sink = 0;
@@ -55,164 +88,164 @@ async function asyncWork(): Promise<number> {
   return work();
 }
 
-function officialTracer(ourProcessor = false): Tracer {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const processor = ourProcessor
-    ? new TracelightBatchSpanProcessor(new DiscardExporter())
-    : new BatchSpanProcessor(new DiscardExporter());
-  const provider = new BasicTracerProvider({ spanProcessors: [processor] });
-  trace.setGlobalTracerProvider(provider);
-  return provider.getTracer('bench');
-}
+/** Calls made so far by the timed loops (each ends exactly one span in the span rows). */
+let calls = 0;
 
-let ourManager: TracelightContextManager | undefined;
-function lightProvider(manager: 'ours' | 'official' = 'ours'): LightTracerProvider {
-  ourManager = manager === 'ours' ? new TracelightContextManager() : undefined;
-  context.setGlobalContextManager(ourManager ?? new AsyncLocalStorageContextManager().enable());
-  return new LightTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardExporter())] });
-}
-
-const configs: Record<string, Config> = {
-  'sync: official startActiveSpan': {
-    kind: 'sync',
-    setup() {
-      const tracer = officialTracer();
-      return () =>
-        tracer.startActiveSpan('op', (span: Span) => {
-          const r = work();
-          span.end();
-          return r;
-        });
-    },
+const SUBJECTS: Record<string, (kind: Kind) => Subject> = {
+  'official startActiveSpan': (kind) => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const exporter = new DiscardExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(provider);
+    const tracer = provider.getTracer('bench');
+    const body =
+      kind === 'sync'
+        ? () =>
+            tracer.startActiveSpan('op', (span: Span) => {
+              const r = work();
+              span.end();
+              return r;
+            })
+        : () =>
+            tracer.startActiveSpan('op', async (span: Span) => {
+              const r = await asyncWork();
+              span.end();
+              return r;
+            });
+    return {
+      body,
+      // Every call ends its span; the exporter counts what reached it.
+      counts: () => ({ ended: calls, exported: exporter.spans, dropped: calls - exporter.spans }),
+      flush: () => provider.forceFlush(),
+    };
   },
-  'sync: official startActiveSpan (tracelight batch processor)': {
-    kind: 'sync',
-    setup() {
-      const tracer = officialTracer(true);
-      return () =>
-        tracer.startActiveSpan('op', (span: Span) => {
-          const r = work();
-          span.end();
-          return r;
-        });
-    },
+  'withSpan (full init())': (kind) => {
+    const handle = init({ exporter: new DiscardExporter(), serviceName: 'bench', flushOnExit: false });
+    return {
+      body: kind === 'sync' ? () => withSpan('op', work) : () => withSpan('op', asyncWork),
+      counts: () => {
+        const s = handle.stats();
+        return { ended: s.spansEnded, exported: s.exported, dropped: s.dropped.queueFull + s.dropped.exportFailed };
+      },
+      flush: () => handle.forceFlush(),
+    };
   },
-  'sync: withSpan (init tracer)': {
-    kind: 'sync',
-    setup() {
-      setWithSpanTracer(lightProvider().getTracer('tracelight'), ourManager);
-      return () => withSpan('op', work);
-    },
+  'AsyncLocalStorage.run alone (floor)': (kind) => {
+    const als = new AsyncLocalStorage<object>();
+    const fn: () => unknown = kind === 'sync' ? work : asyncWork;
+    return { body: () => als.run(ROOT_CONTEXT, fn) };
   },
-  'sync: withSpan (init tracer, official CM)': {
-    kind: 'sync',
-    setup() {
-      setWithSpanTracer(lightProvider('official').getTracer('tracelight'));
-      return () => withSpan('op', work);
-    },
+  'physical floor: 2 × performance.now() + randomFillSync(8 bytes)': (kind) => {
+    const id = Buffer.alloc(8);
+    return {
+      body:
+        kind === 'sync'
+          ? () => {
+              const t0 = performance.now();
+              randomFillSync(id);
+              const r = work();
+              sink = (sink + (performance.now() - t0)) | 0;
+              return r;
+            }
+          : async () => {
+              const t0 = performance.now();
+              randomFillSync(id);
+              const r = await asyncWork();
+              sink = (sink + (performance.now() - t0)) | 0;
+              return r;
+            },
+    };
   },
-  'sync: withSpan (full init())': {
-    kind: 'sync',
-    setup() {
-      init({ exporter: new DiscardExporter(), serviceName: 'bench' });
-      return () => withSpan('op', work);
-    },
-  },
-  'sync: withSpan (global lookup)': {
-    kind: 'sync',
-    setup() {
-      trace.setGlobalTracerProvider(lightProvider());
-      return () => withSpan('op', work);
-    },
-  },
-  'sync: AsyncLocalStorage.run': {
-    kind: 'sync',
-    setup() {
-      const als = new AsyncLocalStorage<object>();
-      return () => als.run(ROOT_CONTEXT, work);
-    },
-  },
-  'sync: direct call': {
-    kind: 'sync',
-    setup() {
-      return work;
-    },
-  },
-  'async: official startActiveSpan': {
-    kind: 'async',
-    setup() {
-      const tracer = officialTracer();
-      return () =>
-        tracer.startActiveSpan('op', async (span: Span) => {
-          const r = await asyncWork();
-          span.end();
-          return r;
-        });
-    },
-  },
-  'async: official startActiveSpan (tracelight batch processor)': {
-    kind: 'async',
-    setup() {
-      const tracer = officialTracer(true);
-      return () =>
-        tracer.startActiveSpan('op', async (span: Span) => {
-          const r = await asyncWork();
-          span.end();
-          return r;
-        });
-    },
-  },
-  'async: withSpan (init tracer)': {
-    kind: 'async',
-    setup() {
-      setWithSpanTracer(lightProvider().getTracer('tracelight'), ourManager);
-      return () => withSpan('op', asyncWork);
-    },
-  },
-  'async: withSpan (full init())': {
-    kind: 'async',
-    setup() {
-      init({ exporter: new DiscardExporter(), serviceName: 'bench' });
-      return () => withSpan('op', asyncWork);
-    },
-  },
-  'async: AsyncLocalStorage.run': {
-    kind: 'async',
-    setup() {
-      const als = new AsyncLocalStorage<object>();
-      return () => als.run(ROOT_CONTEXT, asyncWork);
-    },
-  },
-  'async: direct call': {
-    kind: 'async',
-    setup() {
-      return asyncWork;
-    },
-  },
+  'floor: 2 × performance.now() + our pooled span id': (kind) => ({
+    body:
+      kind === 'sync'
+        ? () => {
+            const t0 = performance.now();
+            sink = (sink + randomSpanId().length) | 0;
+            const r = work();
+            sink = (sink + (performance.now() - t0)) | 0;
+            return r;
+          }
+        : async () => {
+            const t0 = performance.now();
+            sink = (sink + randomSpanId().length) | 0;
+            const r = await asyncWork();
+            sink = (sink + (performance.now() - t0)) | 0;
+            return r;
+          },
+  }),
+  'direct call (no tracing)': (kind) => ({ body: kind === 'sync' ? work : asyncWork }),
 };
+const OFFICIAL = 'official startActiveSpan';
+
+const KINDS: Kind[] = ['sync', 'async'];
+const LOOPS: Loop[] = ['tight', 'yield'];
+const YIELD_EVERY = 256;
+
+function configName(kind: Kind, loop: Loop, subject: string): string {
+  return `${kind} ${loop}: ${subject}`;
+}
+function parseName(name: string): { kind: Kind; loop: Loop; subject: string } {
+  const m = /^(sync|async) (tight|yield): (.*)$/.exec(name);
+  if (!m || !SUBJECTS[m[3]!]) throw new Error(`unknown configuration ${name}`);
+  return { kind: m[1] as Kind, loop: m[2] as Loop, subject: m[3]! };
+}
 
 const SYNC_OPS = Number(process.env.SPAN_BENCH_SYNC_OPS ?? 200_000);
 const ASYNC_OPS = Number(process.env.SPAN_BENCH_ASYNC_OPS ?? 100_000);
 const ROUNDS = Number(process.env.SPAN_BENCH_ROUNDS ?? 7);
 
-async function timeOnce(body: Body, ops: number, isAsync: boolean): Promise<number> {
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs `ops` calls; returns ns per call. The yields' own cost is part of the figure. */
+async function timeLoop(body: Body, ops: number, kind: Kind, loop: Loop): Promise<number> {
   const start = performance.now();
-  if (isAsync) for (let i = 0; i < ops; i++) await body();
-  else for (let i = 0; i < ops; i++) body();
-  return ((performance.now() - start) * 1e6) / ops;
+  if (kind === 'sync' && loop === 'tight') {
+    for (let i = 0; i < ops; i++) body();
+  } else if (kind === 'sync') {
+    for (let i = 0; i < ops; i++) {
+      body();
+      if ((i & (YIELD_EVERY - 1)) === YIELD_EVERY - 1) await yieldToLoop();
+    }
+  } else if (loop === 'tight') {
+    for (let i = 0; i < ops; i++) await body();
+  } else {
+    for (let i = 0; i < ops; i++) {
+      await body();
+      if ((i & (YIELD_EVERY - 1)) === YIELD_EVERY - 1) await yieldToLoop();
+    }
+  }
+  const ns = ((performance.now() - start) * 1e6) / ops;
+  calls += ops;
+  return ns;
 }
 
-/** Child: warm up, measure one round, print `{"ns": …}`. */
+interface Sample {
+  ns: number;
+  ended?: number;
+  exported?: number;
+  dropped?: number;
+}
+
+/** Child: warm up, flush, measure one round, flush, print the sample as one JSON line. */
 async function child(name: string): Promise<void> {
-  const config = configs[name];
-  if (!config) throw new Error(`unknown configuration ${name}`);
-  const body = config.setup();
-  const isAsync = config.kind === 'async';
-  const ops = isAsync ? ASYNC_OPS : SYNC_OPS;
-  await timeOnce(body, Math.min(ops, 50_000), isAsync);
+  const { kind, loop, subject } = parseName(name);
+  const s = SUBJECTS[subject]!(kind);
+  const ops = kind === 'async' ? ASYNC_OPS : SYNC_OPS;
+  await timeLoop(s.body, Math.min(ops, 50_000), kind, loop);
+  await s.flush?.();
   (globalThis as { gc?: () => void }).gc?.();
-  const ns = await timeOnce(body, ops, isAsync);
-  process.stdout.write(JSON.stringify({ ns }) + '\n');
+  const before = s.counts?.();
+  const ns = await timeLoop(s.body, ops, kind, loop);
+  await s.flush?.();
+  const sample: Sample = { ns };
+  if (before !== undefined) {
+    const after = s.counts!();
+    sample.ended = after.ended - before.ended;
+    sample.exported = after.exported - before.exported;
+    sample.dropped = after.dropped - before.dropped;
+  }
+  process.stdout.write(JSON.stringify(sample) + '\n');
 }
 
 function median(values: number[]): number {
@@ -221,10 +254,16 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+function fmt(n: number | undefined): string {
+  return n === undefined ? '–' : n.toLocaleString('en-US').replace(/,/g, ' ');
+}
+
 function parent(): void {
-  const only = process.env.SPAN_BENCH_ONLY; // e.g. "async:" to run one group
-  const names = Object.keys(configs).filter((n) => only === undefined || n.includes(only));
-  const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+  const only = process.env.SPAN_BENCH_ONLY?.split(',');
+  const all: string[] = [];
+  for (const kind of KINDS) for (const loop of LOOPS) for (const subject of Object.keys(SUBJECTS)) all.push(configName(kind, loop, subject));
+  const names = all.filter((n) => only === undefined || only.some((o) => n.includes(o)));
+  const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + r) % names.length]!;
@@ -235,25 +274,36 @@ function parent(): void {
         process.exitCode = 1;
         return;
       }
-      samples.get(name)!.push((JSON.parse(line) as { ns: number }).ns);
+      samples.get(name)!.push(JSON.parse(line) as Sample);
     }
   }
-  for (const kind of ['sync', 'async'] as const) {
-    const group = names.filter((n) => configs[n]!.kind === kind);
-    if (!group.includes(`${kind}: official startActiveSpan`)) continue;
-    const base = median(samples.get(`${kind}: official startActiveSpan`)!);
-    const results: CaseResult[] = group.map((name) => {
-      const m = median(samples.get(name)!);
-      return { name, medianNsPerOp: m, ratio: m / base };
-    });
-    const ops = kind === 'async' ? ASYNC_OPS : SYNC_OPS;
-    printTable(
-      `withSpan vs official startActiveSpan, ${kind} body (${header()})`,
-      results,
-      `${ROUNDS} rounds × ${ops} ops, one fresh process per configuration and round, interleaved; ` +
-        `ratio vs official; official BatchSpanProcessor + discarding exporter (full init(): tracelight batch processor); official row on the official ALS context manager`,
-    );
+  console.log(`### withSpan vs official startActiveSpan (${header()})\n`);
+  console.log(
+    `_${ROUNDS} rounds, one fresh process per configuration and round, interleaved; sync ${SYNC_OPS} / async ${ASYNC_OPS} calls per round; ` +
+      `yield = \`await setImmediate\` every ${YIELD_EVERY} calls; ratio = median over rounds of (ns/op ÷ official ns/op of the same loop, body and round); ` +
+      `ended / exported / dropped: median per round; **DROPPED** marks a row that lost spans in some round (its figure does not count)_\n`,
+  );
+  const lines = ['| loop | case | median ns/op | ratio | per round | ended | exported | dropped |', '|---|---|---:|---:|---|---:|---:|---:|'];
+  for (const kind of KINDS) {
+    for (const loop of LOOPS) {
+      const base = samples.get(configName(kind, loop, OFFICIAL));
+      for (const subject of Object.keys(SUBJECTS)) {
+        const name = configName(kind, loop, subject);
+        const s = samples.get(name);
+        if (s === undefined) continue;
+        const ratios = base === undefined ? [] : s.map((x, i) => x.ns / base[i]!.ns);
+        const spans = s[0]!.ended !== undefined;
+        const dropped = spans && s.some((x) => x.dropped! > 0 || x.exported !== x.ended);
+        lines.push(
+          `| ${kind} ${loop} | ${subject}${dropped ? ' **DROPPED**' : ''} | ${median(s.map((x) => x.ns)).toFixed(1)} | ` +
+            `${ratios.length ? median(ratios).toFixed(2) : '–'} | ${ratios.map((x) => x.toFixed(2)).join(' ')} | ` +
+            `${spans ? fmt(median(s.map((x) => x.ended!))) : '–'} | ${spans ? fmt(median(s.map((x) => x.exported!))) : '–'} | ` +
+            `${spans ? fmt(median(s.map((x) => x.dropped!))) : '–'} |`,
+        );
+      }
+    }
   }
+  console.log(lines.join('\n') + '\n');
 }
 
 const arg = process.argv[2];
