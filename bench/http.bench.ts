@@ -9,8 +9,17 @@
  * interleaved (order rotated each round, BENCH_HTTP_ROUNDS rounds, default 3) and the medians are
  * reported with their ratio to untraced. "AsyncLocalStorage.run only" is the floor of any
  * AsyncLocalStorage-based tracer: one `run` per request, no span. BENCH_HTTP_SCENARIOS=plain runs
- * one scenario. Targets: tracelight keeps >= 90% of untraced req/s on
- * the minimal server and >= 85% with one downstream fetch.
+ * one scenario.
+ *
+ * Every traced server reports the spans it ended, exported and dropped (over its whole life,
+ * warm-up included, after a final forceFlush asked for over IPC): tracelight init() from
+ * `handle.stats()`, the official-SDK configurations counted in their batch processor's `onEnd` and
+ * in the exporter (dropped = ended - exported). A figure counts only where nothing was dropped.
+ *
+ * Targets (issue #12, one interleaved run): on Node 20, tracelight init() keeps >= 0.90 of the
+ * AsyncLocalStorage floor's req/s and >= 1.4x the official stack's; on Node 22 and 24 >= 0.90 of
+ * untraced; its added CPU per request over untraced <= 0.2x the official stack's
+ * (bench/instructions/cpu.mjs). Each ratio is the median over rounds of the same-round ratio.
  *
  * This file is its own child: `--server <config> <scenario> [downstreamPort]` and `--downstream`.
  */
@@ -42,14 +51,37 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
 
-/** An exporter that drops everything: the bench measures tracing, not exporting. */
+/** An exporter that drops everything, counting what it was given: the bench measures tracing, not exporting. */
+let exportedSpans = 0;
 const discard = {
-  export(_spans: unknown[], done: (r: { code: number }) => void): void {
+  export(spans: unknown[], done: (r: { code: number }) => void): void {
+    exportedSpans += spans.length;
     done({ code: 0 });
   },
   shutdown: () => Promise.resolve(),
   forceFlush: () => Promise.resolve(),
 };
+
+/** Spans ended / exported / dropped by this server so far, after a flush; undefined untraced. */
+interface SpanCounts {
+  ended: number;
+  exported: number;
+  dropped: number;
+}
+let readCounts: (() => Promise<SpanCounts>) | undefined;
+
+/** The official BatchSpanProcessor, counting the spans handed to it (one increment per span). */
+async function countingBatchProcessor(): Promise<{ processor: import('@opentelemetry/sdk-trace-base').SpanProcessor; ended: () => number }> {
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  let ended = 0;
+  class CountingBatchSpanProcessor extends BatchSpanProcessor {
+    override onEnd(span: import('@opentelemetry/sdk-trace-base').ReadableSpan): void {
+      ended++;
+      super.onEnd(span);
+    }
+  }
+  return { processor: new CountingBatchSpanProcessor(discard), ended: () => ended };
+}
 
 // ---------------------------------------------------------------- child: servers
 
@@ -58,23 +90,38 @@ async function setUpTracing(config: Config): Promise<typeof import('node:http')>
     const { context, propagation, trace } = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
-    const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
     const { enableHttpInstrumentation } = await import('../src/instrumentations/http/index.js');
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] }));
+    const { processor, ended } = await countingBatchProcessor();
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    trace.setGlobalTracerProvider(provider);
+    readCounts = async () => {
+      await provider.forceFlush();
+      return { ended: ended(), exported: exportedSpans, dropped: ended() - exportedSpans };
+    };
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     enableHttpInstrumentation();
   } else if (config === 'tracelight init()') {
     const { init } = await import('../src/index.js');
-    init({ serviceName: 'bench', exporter: discard, instrumentations: { http: true } });
+    const handle = init({ serviceName: 'bench', exporter: discard, instrumentations: { http: true }, flushOnExit: false });
+    readCounts = async () => {
+      await handle.forceFlush();
+      const s = handle.stats();
+      return { ended: s.spansEnded, exported: s.exported, dropped: s.dropped.queueFull + s.dropped.exportFailed };
+    };
   } else if (config === 'official OpenTelemetry') {
     const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
-    const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
     const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
     const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
     const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
-    const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] });
+    const { processor, ended } = await countingBatchProcessor();
+    const provider = new NodeTracerProvider({ spanProcessors: [processor] });
     provider.register();
+    readCounts = async () => {
+      await provider.forceFlush();
+      return { ended: ended(), exported: exportedSpans, dropped: ended() - exportedSpans };
+    };
     registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()] });
   }
   // Loaded after set-up through require, as OpenTelemetry's instrumentation needs (it patches on
@@ -112,6 +159,13 @@ async function runServer(config: Config, scenario: Scenario, downstreamPort: num
           }
         }));
   server.keepAliveTimeout = 60_000;
+  // The parent asks for the span counts over IPC once the load is done.
+  process.on('message', (message) => {
+    if (message !== 'counts') return;
+    const reply = readCounts === undefined ? Promise.resolve(null) : readCounts();
+    void reply.then((counts) => process.send?.({ counts }));
+  });
+  process.channel?.unref();
   server.listen(0, '127.0.0.1', () => {
     const address = server.address() as import('node:net').AddressInfo;
     process.stdout.write(`READY ${address.port}\n`);
@@ -134,7 +188,7 @@ async function runDownstream(): Promise<void> {
 // ---------------------------------------------------------------- parent: orchestration
 
 function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {
@@ -156,6 +210,18 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; port: number
   });
 }
 
+/** Asks a server child for its span counts (null when untraced). */
+function askCounts(child: ChildProcess): Promise<SpanCounts | null> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not report its span counts')), 30_000);
+    child.once('message', (m: { counts: SpanCounts | null }) => {
+      clearTimeout(timer);
+      resolve(m.counts);
+    });
+    child.send('counts');
+  });
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
@@ -169,6 +235,7 @@ interface Load {
   reqPerSec: number;
   p99: number;
   errors: number;
+  counts?: SpanCounts | null;
 }
 
 /** autocannon in its own process, JSON result. */
@@ -214,7 +281,9 @@ async function benchScenario(scenario: Scenario): Promise<void> {
         const { child, port } = await startChild(['--server', config, scenario, String(downstream?.port ?? 0)]);
         try {
           await load(port, 1); // warm-up: JIT, connection pools
-          samples.get(config)!.push(await load(port, SECONDS));
+          const result = await load(port, SECONDS);
+          result.counts = await askCounts(child);
+          samples.get(config)!.push(result);
         } finally {
           await stopChild(child);
         }
@@ -223,23 +292,34 @@ async function benchScenario(scenario: Scenario): Promise<void> {
   } finally {
     if (downstream) await stopChild(downstream.child);
   }
-  const baseRounds = samples.get('untraced')!.map((s) => s.reqPerSec);
+  const sameRound = (config: Config, versus: Config): number[] => {
+    const base = samples.get(versus)!;
+    return samples.get(config)!.map((x, round) => x.reqPerSec / base[round]!.reqPerSec);
+  };
   const title = scenario === 'plain' ? 'minimal http server' : 'http server + one downstream fetch per request';
   const lines = [
     `### ${title}`,
     '',
-    `_${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, autocannon in its own process; req/s and p99 are medians; ratio = median over rounds of (req/s ÷ untraced req/s in the same round), with the per-round ratios_`,
+    `_${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, autocannon in its own process; req/s and p99 are medians; ` +
+      `each ratio = median over rounds of (req/s ÷ the other configuration's req/s in the same round); per round: vs untraced; ` +
+      `spans ended / exported / dropped: summed over rounds (warm-up included), after a final forceFlush; **DROPPED** marks a row that lost spans_`,
     '',
-    '| config | req/s | p99 ms | ratio | per round | errors |',
-    '|---|---:|---:|---:|---|---:|',
+    '| config | req/s | p99 ms | vs untraced | per round | vs ALS floor | vs official | errors | spans ended | exported | dropped |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const config of CONFIGS) {
     const s = samples.get(config)!;
     const rps = median(s.map((x) => x.reqPerSec));
     // Ratios within a round: the machine's speed drifts between rounds more than within one.
-    const ratios = s.map((x, round) => x.reqPerSec / baseRounds[round]!);
+    const ratios = sameRound(config, 'untraced');
+    const counts = s.map((x) => x.counts).filter((c): c is SpanCounts => c != null);
+    const sum = (f: (c: SpanCounts) => number): string => (counts.length === 0 ? '–' : String(counts.reduce((a, c) => a + f(c), 0)));
+    const dropped = counts.some((c) => c.dropped > 0 || c.exported !== c.ended);
     lines.push(
-      `| ${config} | ${rps.toFixed(0)} | ${median(s.map((x) => x.p99)).toFixed(1)} | ${median(ratios).toFixed(2)} | ${ratios.map((r) => r.toFixed(2)).join(' ')} | ${s.reduce((a, x) => a + x.errors, 0)} |`,
+      `| ${config}${dropped ? ' **DROPPED**' : ''} | ${rps.toFixed(0)} | ${median(s.map((x) => x.p99)).toFixed(1)} | ` +
+        `${median(ratios).toFixed(2)} | ${ratios.map((r) => r.toFixed(2)).join(' ')} | ` +
+        `${median(sameRound(config, 'AsyncLocalStorage.run only')).toFixed(2)} | ${median(sameRound(config, 'official OpenTelemetry')).toFixed(2)} | ` +
+        `${s.reduce((a, x) => a + x.errors, 0)} | ${sum((c) => c.ended)} | ${sum((c) => c.exported)} | ${sum((c) => c.dropped)} |`,
     );
   }
   console.log(lines.join('\n') + '\n');
