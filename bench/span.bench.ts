@@ -34,6 +34,7 @@
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomFillSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { context, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -197,8 +198,23 @@ const ROUNDS = Number(process.env.SPAN_BENCH_ROUNDS ?? 7);
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Runs `ops` calls; returns ns per call. The yields' own cost is part of the figure. */
-async function timeLoop(body: Body, ops: number, kind: Kind, loop: Loop): Promise<number> {
+/**
+ * Nanoseconds the main thread has run on a CPU (Linux `/proc/thread-self/schedstat`; elsewhere
+ * the process's user + system time). Unlike elapsed time it leaves out the time the thread waited
+ * for a core, most of the noise on a shared 2-core machine, and the JIT compiler's threads.
+ */
+function mainThreadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    const u = process.cpuUsage();
+    return (u.user + u.system) * 1e3;
+  }
+}
+
+/** Runs `ops` calls; returns elapsed and main-thread CPU ns per call. The yields' own cost is part of both. */
+async function timeLoop(body: Body, ops: number, kind: Kind, loop: Loop): Promise<{ ns: number; cpuNs: number }> {
+  const cpu0 = mainThreadCpuNs();
   const start = performance.now();
   if (kind === 'sync' && loop === 'tight') {
     for (let i = 0; i < ops; i++) body();
@@ -216,12 +232,14 @@ async function timeLoop(body: Body, ops: number, kind: Kind, loop: Loop): Promis
     }
   }
   const ns = ((performance.now() - start) * 1e6) / ops;
+  const cpuNs = (mainThreadCpuNs() - cpu0) / ops;
   calls += ops;
-  return ns;
+  return { ns, cpuNs };
 }
 
 interface Sample {
   ns: number;
+  cpuNs: number;
   ended?: number;
   exported?: number;
   dropped?: number;
@@ -236,9 +254,9 @@ async function child(name: string): Promise<void> {
   await s.flush?.();
   (globalThis as { gc?: () => void }).gc?.();
   const before = s.counts?.();
-  const ns = await timeLoop(s.body, ops, kind, loop);
+  const { ns, cpuNs } = await timeLoop(s.body, ops, kind, loop);
   await s.flush?.();
-  const sample: Sample = { ns };
+  const sample: Sample = { ns, cpuNs };
   if (before !== undefined) {
     const after = s.counts!();
     sample.ended = after.ended - before.ended;
@@ -280,10 +298,14 @@ function parent(): void {
   console.log(`### withSpan vs official startActiveSpan (${header()})\n`);
   console.log(
     `_${ROUNDS} rounds, one fresh process per configuration and round, interleaved; sync ${SYNC_OPS} / async ${ASYNC_OPS} calls per round; ` +
-      `yield = \`await setImmediate\` every ${YIELD_EVERY} calls; ratio = median over rounds of (ns/op ÷ official ns/op of the same loop, body and round); ` +
+      `yield = \`await setImmediate\` every ${YIELD_EVERY} calls; wall = elapsed time, CPU = the main thread's time on a CPU (/proc/thread-self/schedstat); ` +
+      `ratio = median over rounds of (ns/op ÷ official ns/op of the same loop, body and round), per round: the wall ratios; ` +
       `ended / exported / dropped: median per round; **DROPPED** marks a row that lost spans in some round (its figure does not count)_\n`,
   );
-  const lines = ['| loop | case | median ns/op | ratio | per round | ended | exported | dropped |', '|---|---|---:|---:|---|---:|---:|---:|'];
+  const lines = [
+    '| loop | case | wall ns/op | ratio | per round | CPU ns/op | CPU ratio | ended | exported | dropped |',
+    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|',
+  ];
   for (const kind of KINDS) {
     for (const loop of LOOPS) {
       const base = samples.get(configName(kind, loop, OFFICIAL));
@@ -292,11 +314,13 @@ function parent(): void {
         const s = samples.get(name);
         if (s === undefined) continue;
         const ratios = base === undefined ? [] : s.map((x, i) => x.ns / base[i]!.ns);
+        const cpuRatios = base === undefined ? [] : s.map((x, i) => x.cpuNs / base[i]!.cpuNs);
         const spans = s[0]!.ended !== undefined;
         const dropped = spans && s.some((x) => x.dropped! > 0 || x.exported !== x.ended);
         lines.push(
           `| ${kind} ${loop} | ${subject}${dropped ? ' **DROPPED**' : ''} | ${median(s.map((x) => x.ns)).toFixed(1)} | ` +
             `${ratios.length ? median(ratios).toFixed(2) : '–'} | ${ratios.map((x) => x.toFixed(2)).join(' ')} | ` +
+            `${median(s.map((x) => x.cpuNs)).toFixed(1)} | ${cpuRatios.length ? median(cpuRatios).toFixed(2) : '–'} | ` +
             `${spans ? fmt(median(s.map((x) => x.ended!))) : '–'} | ${spans ? fmt(median(s.map((x) => x.exported!))) : '–'} | ` +
             `${spans ? fmt(median(s.map((x) => x.dropped!))) : '–'} |`,
         );
