@@ -108,7 +108,7 @@ async function setUpTracing(config: Config): Promise<typeof import('node:http')>
     readCounts = async () => {
       await handle.forceFlush();
       const s = handle.stats();
-      return { ended: s.spansEnded, exported: s.exported, dropped: s.dropped.queueFull + s.dropped.exportFailed };
+      return { ended: s.spansEnded, exported: s.exported, dropped: s.dropped.queueFull + s.dropped.exportFailed + s.dropped.shutdown };
     };
   } else if (config === 'official OpenTelemetry') {
     const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');

@@ -126,7 +126,7 @@ const SUBJECTS: Record<string, (kind: Kind) => Subject> = {
       body: kind === 'sync' ? () => withSpan('op', work) : () => withSpan('op', asyncWork),
       counts: () => {
         const s = handle.stats();
-        return { ended: s.spansEnded, exported: s.exported, dropped: s.dropped.queueFull + s.dropped.exportFailed };
+        return { ended: s.spansEnded, exported: s.exported, dropped: s.dropped.queueFull + s.dropped.exportFailed + s.dropped.shutdown };
       },
       flush: () => handle.forceFlush(),
     };

@@ -1,0 +1,78 @@
+/**
+ * One configuration of bench/span.bench.ts, run for a given number of calls in the yielding loop
+ * (await setImmediate every 256 calls), for bench/instructions/span.sh to count instructions:
+ *   node span-ops.mjs <official|tracelight|als|direct> <sync|async> <calls>
+ * Prints the spans ended/exported at the end so a run that dropped spans is seen.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { init } from '../../src/index.js';
+import { withSpan } from '../../src/span/with-span.js';
+
+class DiscardExporter implements SpanExporter {
+  spans = 0;
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.spans += spans.length;
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+let sink = 0;
+function work(): number {
+  return (sink = (sink + 1) | 0);
+}
+async function asyncWork(): Promise<number> {
+  await null;
+  return work();
+}
+
+const [mode, kind, callsArg] = process.argv.slice(2);
+const calls = Number(callsArg);
+const exporter = new DiscardExporter();
+let body: () => unknown;
+let flush = (): Promise<unknown> => Promise.resolve();
+let report = (): string => '';
+if (mode === 'official') {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  trace.setGlobalTracerProvider(provider);
+  const tracer = provider.getTracer('bench');
+  body =
+    kind === 'sync'
+      ? () => tracer.startActiveSpan('op', (span: Span) => { const r = work(); span.end(); return r; })
+      : () => tracer.startActiveSpan('op', async (span: Span) => { const r = await asyncWork(); span.end(); return r; });
+  flush = () => provider.forceFlush();
+  report = () => `exported ${exporter.spans}`;
+} else if (mode === 'tracelight') {
+  const handle = init({ exporter, serviceName: 'bench', flushOnExit: false });
+  body = kind === 'sync' ? () => withSpan('op', work) : () => withSpan('op', asyncWork);
+  flush = () => handle.forceFlush();
+  report = () => { const s = handle.stats(); return `ended ${s.spansEnded} exported ${s.exported} dropped ${s.dropped.queueFull + s.dropped.exportFailed + s.dropped.shutdown}`; };
+} else if (mode === 'als') {
+  const als = new AsyncLocalStorage<object>();
+  const fn: () => unknown = kind === 'sync' ? work : asyncWork;
+  body = () => als.run(ROOT_CONTEXT, fn);
+} else {
+  body = kind === 'sync' ? work : asyncWork;
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+if (kind === 'sync') {
+  for (let i = 0; i < calls; i++) {
+    body();
+    if ((i & 255) === 255) await yieldToLoop();
+  }
+} else {
+  for (let i = 0; i < calls; i++) {
+    await body();
+    if ((i & 255) === 255) await yieldToLoop();
+  }
+}
+await flush();
+console.log(`${mode} ${kind} ${calls}: ${report()}`);
