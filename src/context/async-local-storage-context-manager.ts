@@ -57,6 +57,15 @@ export class TracelightContextManager implements ContextManager {
   }
 
   /**
+   * `with(context, fn, undefined, a, b)` without the rest parameter and spread: the `withSpan`
+   * fast path, one `AsyncLocalStorage.run` with two arguments.
+   * @internal
+   */
+  _run<A, B, R>(context: Context, fn: (a: A, b: B) => R, a: A, b: B): R {
+    return this._als.run(context, fn, a, b);
+  }
+
+  /**
    * Binds `context` to `target`:
    * - a function: returns a wrapper that calls it with `context` active, passing its `this`,
    *   arguments and return value through unchanged;

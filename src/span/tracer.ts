@@ -92,8 +92,10 @@ export class LightTracer implements Tracer {
     const spanId = randomSpanId();
     const kind = options?.kind ?? SpanKind.INTERNAL;
     const optionAttributes = options?.attributes;
-    let attributes: Attributes;
-    if (optionAttributes === undefined) attributes = {};
+    // No object for a span without start attributes (most `withSpan` calls), unless a sampler
+    // other than the default one gets to see (and possibly fill) it.
+    let attributes: Attributes | undefined;
+    if (optionAttributes === undefined) attributes = this._parentBasedAlwaysOn ? undefined : {};
     else if ((options as OwnedAttributesFlag)[ATTRIBUTES_OWNED] === true) attributes = optionAttributes; // validated in _adopt
     else attributes = sanitizeAttributes(optionAttributes);
     const optionLinks = options?.links;
@@ -110,7 +112,7 @@ export class LightTracer implements Tracer {
         const keep = parentSpanContext === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
         result = keep ? RECORD_AND_SAMPLED : NOT_RECORD;
       } else {
-        result = this._sampler.shouldSample(ctx, traceId, name, kind, attributes, (links ??= []));
+        result = this._sampler.shouldSample(ctx, traceId, name, kind, (attributes ??= {}), (links ??= []));
       }
     } catch (err) {
       errorOnce('span.sampler', `the sampler threw (${describeError(err)}); the span was not recorded. Fix the sampler.`);
@@ -132,8 +134,9 @@ export class LightTracer implements Tracer {
     const span = new LightSpan(rt, spanContext, name, kind, parentSpanContext, options?.startTime, parent instanceof LightSpan ? parent._epochOffset : undefined);
     if (links !== undefined) for (let i = 0; i < links.length; i++) span.addLink(links[i]!);
     // Also picks up attributes a sampler added by mutating `attributes`, as the SDK does.
-    if (result.attributes === undefined) span._adopt(attributes);
-    else setInitialAttributes(span, attributes, result.attributes);
+    if (result.attributes === undefined) {
+      if (attributes !== undefined) span._adopt(attributes);
+    } else setInitialAttributes(span, attributes ?? {}, result.attributes);
     if (rt.watcher !== undefined) rt.watcher.add(span);
     rt.processors.onStart(span, ctx);
     return span;

@@ -13,6 +13,7 @@ import {
   type TimeInput,
   type Tracer,
 } from '@opentelemetry/api';
+import { TracelightContextManager } from '../context/async-local-storage-context-manager.js';
 import { errorOnce } from '../internal/diag.js';
 import { otelGlobals } from '../internal/otel-globals.js';
 import { processState } from '../internal/process-state.js';
@@ -122,6 +123,9 @@ export function startAndRun<T>(
     span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
   }
   const active = trace.setSpan(lightBase(parentContext), span);
+  // Our own manager (of this copy of tracelight): one `AsyncLocalStorage.run` with two
+  // arguments, without the rest parameter and spread of `with`.
+  if (args === undefined && manager instanceof TracelightContextManager) return manager._run(active, runWithSpan, fn, span);
   const ctx = manager !== undefined ? manager : contextApi;
   return args === undefined
     ? (ctx.with(active, runWithSpan, undefined, fn, span) as T)
