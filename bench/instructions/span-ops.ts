@@ -1,7 +1,7 @@
 /**
  * One configuration of bench/span.bench.ts, run for a given number of calls in the yielding loop
  * (await setImmediate every 256 calls), for bench/instructions/span.sh to count instructions:
- *   node span-ops.mjs <official|tracelight|als|direct> <sync|async> <calls>
+ *   node span-ops.mjs <official|tracelight|als|direct> <sync|async> <calls> [yield|tight]
  * Prints the spans ended/exported at the end so a run that dropped spans is seen.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -32,7 +32,8 @@ async function asyncWork(): Promise<number> {
   return work();
 }
 
-const [mode, kind, callsArg] = process.argv.slice(2);
+const [mode, kind, callsArg, loop = 'yield'] = process.argv.slice(2);
+const every = loop === 'tight' ? 0x7fffffff : 255;
 const calls = Number(callsArg);
 const exporter = new DiscardExporter();
 let body: () => unknown;
@@ -66,12 +67,12 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
 if (kind === 'sync') {
   for (let i = 0; i < calls; i++) {
     body();
-    if ((i & 255) === 255) await yieldToLoop();
+    if ((i & every) === every) await yieldToLoop();
   }
 } else {
   for (let i = 0; i < calls; i++) {
     await body();
-    if ((i & 255) === 255) await yieldToLoop();
+    if ((i & every) === every) await yieldToLoop();
   }
 }
 await flush();
