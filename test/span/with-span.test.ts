@@ -45,6 +45,24 @@ for (const mode of modes) {
       await provider.shutdown();
     });
 
+    it('an unhandled rejection is reported once, for the promise fn returned, with the same error', async () => {
+      const reasons: Array<[unknown, Promise<unknown>]> = [];
+      const listener = (reason: unknown, promise: Promise<unknown>): void => void reasons.push([reason, promise]);
+      process.on('unhandledRejection', listener);
+      try {
+        const boom = new Error('nobody handles me');
+        const result = withSpan('unhandled', async () => {
+          throw boom;
+        });
+        await sleep(20);
+        expect(reasons).toEqual([[boom, result]]);
+        expect(byName('unhandled').status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'nobody handles me' });
+        result.catch(() => undefined);
+      } finally {
+        process.off('unhandledRejection', listener);
+      }
+    });
+
     it('sync: returns the value, ends once, span active inside and not after', () => {
       const value = { some: 'object' };
       let inside: Span | undefined;
