@@ -21,17 +21,8 @@ import { LightSpan } from '../src/span/span.js';
 import { LightTracerProvider } from '../src/span/tracer-provider.js';
 import type { LightTracer } from '../src/span/tracer.js';
 import { withSpan } from '../src/span/with-span.js';
+import { DiscardExporter } from './lib.js';
 
-class DiscardExporter implements SpanExporter {
-  spans = 0;
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.spans += spans.length;
-    done({ code: ExportResultCode.SUCCESS });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const NOOP_PROCESSOR: SpanProcessor = {
   onStart() {},

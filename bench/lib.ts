@@ -4,6 +4,9 @@
  * The machine is small and noisy: compare ratios within one run, never absolute figures across runs.
  */
 import { performance } from 'node:perf_hooks';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export type BenchFn = () => unknown;
 
@@ -76,4 +79,16 @@ export function printTable(title: string, results: CaseResult[], note: string): 
 
 export function header(): string {
   return `node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+/** Accepts and discards every batch, counting the spans it was given. */
+export class DiscardExporter implements SpanExporter {
+  spans = 0;
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.spans += spans.length;
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -47,18 +47,8 @@ import { header } from './lib.js';
 import { init } from '../src/index.js';
 import { randomSpanId, randomTraceId } from '../src/span/ids.js';
 import { withSpan } from '../src/span/with-span.js';
+import { DiscardExporter } from './lib.js';
 
-/** Accepts and discards every batch, counting the spans it was given. */
-class DiscardExporter implements SpanExporter {
-  spans = 0;
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.spans += spans.length;
-    done({ code: ExportResultCode.SUCCESS });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 type Kind = 'sync' | 'async';
 type Loop = 'tight' | 'yield';

@@ -11,17 +11,8 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { init } from '../../src/index.js';
 import { withSpan } from '../../src/span/with-span.js';
+import { DiscardExporter } from '../lib.js';
 
-class DiscardExporter implements SpanExporter {
-  spans = 0;
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.spans += spans.length;
-    done({ code: ExportResultCode.SUCCESS });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 let sink = 0;
 function work(): number {
