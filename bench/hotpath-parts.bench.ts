@@ -8,7 +8,6 @@
  * Usage: npm run bench -- hotpath   (env HOTPATH_BENCH_ROUNDS, default 9; HOTPATH_BENCH_OPS, 200 000)
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -21,7 +20,7 @@ import { LightSpan } from '../src/span/span.js';
 import { LightTracerProvider } from '../src/span/tracer-provider.js';
 import type { LightTracer } from '../src/span/tracer.js';
 import { withSpan } from '../src/span/with-span.js';
-import { DiscardExporter } from './lib.js';
+import { DiscardExporter, mainThreadCpuNs } from './lib.js';
 
 
 const NOOP_PROCESSOR: SpanProcessor = {
@@ -31,14 +30,6 @@ const NOOP_PROCESSOR: SpanProcessor = {
   shutdown: () => Promise.resolve(),
 };
 
-function mainThreadCpuNs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-  } catch {
-    const u = process.cpuUsage();
-    return (u.user + u.system) * 1e3;
-  }
-}
 
 let sink = 0;
 function work(): number {

@@ -3,6 +3,7 @@
  * case reports the median time per operation over the rounds, plus its ratio to a baseline case.
  * The machine is small and noisy: compare ratios within one run, never absolute figures across runs.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
@@ -91,4 +92,29 @@ export class DiscardExporter implements SpanExporter {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * Nanoseconds the main thread has run on a CPU (Linux `/proc/thread-self/schedstat`; elsewhere
+ * the process's user + system time). Unlike elapsed time it leaves out the time the thread waited
+ * for a core, most of the noise on a shared 2-core machine, and the JIT compiler's threads.
+ */
+export function mainThreadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    const u = process.cpuUsage();
+    return (u.user + u.system) * 1e3;
+  }
+}
+
+let sink = 0;
+/** A little work the optimiser cannot remove: the body the span benches time. */
+export function work(): number {
+  return (sink = (sink + 1) | 0);
+}
+/** {@link work} after one turn of the microtask queue. */
+export async function asyncWork(): Promise<number> {
+  await null;
+  return work();
 }

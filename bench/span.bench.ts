@@ -32,7 +32,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { context, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -47,7 +46,10 @@ import { header } from './lib.js';
 import { init } from '../src/index.js';
 import { randomSpanId, randomTraceId } from '../src/span/ids.js';
 import { withSpan } from '../src/span/with-span.js';
-import { DiscardExporter } from './lib.js';
+import { asyncWork, DiscardExporter, mainThreadCpuNs, work } from './lib.js';
+
+/** Keeps the floor rows' results alive. */
+let sink = 0;
 
 
 type Kind = 'sync' | 'async';
@@ -68,14 +70,6 @@ interface Subject {
   flush?: () => Promise<void>;
 }
 
-let sink = 0;
-function work(): number {
-  return (sink = (sink + 1) | 0);
-}
-async function asyncWork(): Promise<number> {
-  await null;
-  return work();
-}
 
 /** Calls made so far by the timed loops (each ends exactly one span in the span rows). */
 let calls = 0;
@@ -167,19 +161,6 @@ const ROUNDS = Number(process.env.SPAN_BENCH_ROUNDS ?? 7);
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/**
- * Nanoseconds the main thread has run on a CPU (Linux `/proc/thread-self/schedstat`; elsewhere
- * the process's user + system time). Unlike elapsed time it leaves out the time the thread waited
- * for a core, most of the noise on a shared 2-core machine, and the JIT compiler's threads.
- */
-function mainThreadCpuNs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-  } catch {
-    const u = process.cpuUsage();
-    return (u.user + u.system) * 1e3;
-  }
-}
 
 /** Runs `ops` calls; returns elapsed and main-thread CPU ns per call. The yields' own cost is part of both. */
 async function timeLoop(body: Body, ops: number, kind: Kind, loop: Loop): Promise<{ ns: number; cpuNs: number }> {

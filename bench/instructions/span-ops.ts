@@ -11,17 +11,9 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { init } from '../../src/index.js';
 import { withSpan } from '../../src/span/with-span.js';
-import { DiscardExporter } from '../lib.js';
+import { asyncWork, DiscardExporter, work } from '../lib.js';
 
 
-let sink = 0;
-function work(): number {
-  return (sink = (sink + 1) | 0);
-}
-async function asyncWork(): Promise<number> {
-  await null;
-  return work();
-}
 
 const [mode, kind, callsArg, loop = 'yield'] = process.argv.slice(2);
 const every = loop === 'tight' ? 0x7fffffff : 255;
