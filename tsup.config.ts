@@ -6,6 +6,7 @@ export const entries = {
   register: 'src/register.ts',
   testing: 'src/testing/index.ts',
   http: 'src/instrumentations/http/index.ts',
+  sdk: 'src/sdk.ts',
 };
 
 export default defineConfig({

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const dist = path.resolve(process.argv[2] ?? new URL('../../dist', import.meta.url).pathname);
-const { createRedactor } = await import(pathToFileURL(path.join(dist, 'index.js')).href);
+const { createRedactor } = await import(pathToFileURL(path.join(dist, 'sdk.js')).href);
 const N = Number(process.env.N ?? 100_000);
 const r = createRedactor();
 

@@ -107,3 +107,19 @@ export class TracelightContextManager implements ContextManager {
     return this;
   }
 }
+
+/**
+ * A new instance of the `ContextManager` `init()` registers (one `AsyncLocalStorage`), enabled,
+ * for a pipeline assembled by hand. A drop-in for `AsyncLocalStorageContextManager` from
+ * `@opentelemetry/context-async-hooks`, except that a listener added through a bound event
+ * emitter runs in the context that was active when it was added.
+ *
+ * @example
+ * ```ts
+ * import { context } from '@opentelemetry/api';
+ * context.setGlobalContextManager(createContextManager());
+ * ```
+ */
+export function createContextManager(): ContextManager {
+  return new TracelightContextManager().enable();
+}

@@ -7,8 +7,8 @@ import { validNumber } from '../internal/validate.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
 import { FailureReporter } from './failure-reporter.js';
 
-/** Options of {@link TracelightBatchSpanProcessor}, named and defaulted like `OTEL_BSP_*`. */
-export interface TracelightBatchSpanProcessorOptions {
+/** Options of {@link createBatchSpanProcessor}, named and defaulted like `OTEL_BSP_*`. */
+export interface BatchSpanProcessorOptions {
   /** Spans kept while waiting for export; beyond it new spans are dropped and counted. Default 2048. */
   maxQueueSize?: number;
   /** Spans per export request; an export starts as soon as this many wait. Default 512. */
@@ -25,7 +25,7 @@ export interface TracelightBatchSpanProcessorOptions {
 }
 
 /**
- * Counters of {@link TracelightBatchSpanProcessor}; all are totals since it was created except
+ * Counters of a {@link BatchSpanProcessor}; all are totals since it was created except
  * `queueDepth`. Every sampled span it was handed is in exactly one of `exported`,
  * `droppedQueueFull`, `droppedExportFailed`, `droppedShutdown` or `queueDepth`.
  */
@@ -123,7 +123,7 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
   private _droppedShutdown = 0;
   private _droppedAtOutageStart = 0;
 
-  constructor(exporter: SpanExporter, options: TracelightBatchSpanProcessorOptions = {}) {
+  constructor(exporter: SpanExporter, options: BatchSpanProcessorOptions = {}) {
     this._exporter = exporter;
     this._maxQueueSize = Math.floor(validNumber(options.maxQueueSize, DEFAULTS.maxQueueSize, 1));
     this._maxBatch = Math.min(Math.floor(validNumber(options.maxExportBatchSize, DEFAULTS.maxExportBatchSize, 1)), this._maxQueueSize);
@@ -462,4 +462,26 @@ function exporterName(exporter: SpanExporter): string {
   const url = (exporter as { url?: unknown }).url;
   const name = exporter.constructor?.name || 'exporter';
   return typeof url === 'string' ? `${name} (${url})` : name;
+}
+
+/** A `SpanProcessor` that batches spans for an exporter and counts what became of each. */
+export interface BatchSpanProcessor extends SpanProcessor {
+  /** Counters for health checks and tests. */
+  stats(): BatchSpanProcessorStats;
+}
+
+/**
+ * Creates the batch processor `init()` puts in front of OTLP and custom exporters: a drop-in for
+ * the official `BatchSpanProcessor` that hands a full batch to the exporter in the `span.end()`
+ * that filled it (so busy loops lose nothing), keeps one export in flight, gives up on an exporter
+ * that does not answer within the export timeout, never keeps the process alive, and counts every
+ * span it is handed in exactly one of {@link BatchSpanProcessorStats}' buckets.
+ *
+ * @example
+ * ```ts
+ * const processor = createBatchSpanProcessor(createOtlpExporter(), { maxQueueSize: 4096 });
+ * ```
+ */
+export function createBatchSpanProcessor(exporter: SpanExporter, options: BatchSpanProcessorOptions = {}): BatchSpanProcessor {
+  return new TracelightBatchSpanProcessor(exporter, options);
 }

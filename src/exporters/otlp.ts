@@ -32,7 +32,7 @@ export interface OtlpExporterOptions {
   timeoutMillis?: number;
   /** Request body compression; default `none` (`OTEL_EXPORTER_OTLP_COMPRESSION`). */
   compression?: 'gzip' | 'none';
-  /** Retry schedule; defaults to {@link DEFAULT_RETRY_POLICY}. Mainly for tests. */
+  /** Retry schedule; the default is the official exporter's (5 retries, 1 s growing ×1.5 up to 5 s, ±20 % jitter). Mainly for tests. */
   retry?: Partial<RetryPolicy>;
 }
 
@@ -43,10 +43,12 @@ export interface OtlpExporterStats {
 }
 
 /** A `SpanExporter` sending OTLP over HTTP, with its target and counters. */
-export interface OtlpSpanExporter extends SpanExporter {
+export interface OtlpExporter extends SpanExporter {
   /** The URL spans are POSTed to. */
   readonly url: string;
+  /** The encoding spans are sent in. */
   readonly protocol: OtlpProtocol;
+  /** Requests repeated so far. */
   stats(): OtlpExporterStats;
 }
 
@@ -70,12 +72,12 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
  * here on first use so that apps without OTLP do not pay for them.
  *
  * What differs from constructing the official exporter directly:
- * - The URL is resolved here, per the specification (see {@link resolveOtlpTracesUrl}), and
+ * - The URL is resolved here, per the specification (the signal-specific URL as is, `/v1/traces` appended to a base endpoint), and
  *   passed as the official `url` option, which the official exporter uses as is: it never
  *   appends `/v1/traces` to it, and an explicit URL, timeout and compression always win over
  *   its own reading of `OTEL_EXPORTER_OTLP_*`. (Headers from `OTEL_EXPORTER_OTLP_(TRACES_)HEADERS`
  *   are still merged in by the official exporter under the ones given here; it has no switch.)
- * - Its retry layer is replaced by {@link CountingRetryingTransport}: same schedule, but retries
+ * - Its retry layer is replaced by our own: same schedule, but retries
  *   are counted, final failures carry an actionable `ExportFailure`, waits are unref'ed and
  *   `shutdown()` stops retrying at once.
  * - It uses its own keep-alive HTTP agent, destroyed at `shutdown()` so no socket lingers.
@@ -85,7 +87,7 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
  * through `diag` and returns an exporter that fails every export (so the processor drops and
  * counts the spans).
  */
-export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpSpanExporter {
+export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpExporter {
   let protocol: OtlpProtocol = options.protocol ?? 'http/protobuf';
   if (PACKAGES[protocol] === undefined) {
     errorOnce(
@@ -122,7 +124,7 @@ export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpSpanE
 }
 
 /** The official exporter with our retry layer, agent and error reporting. @internal */
-class OtlpTraceExporter implements OtlpSpanExporter {
+class OtlpTraceExporter implements OtlpExporter {
   readonly url: string;
   readonly protocol: OtlpProtocol;
   private readonly _official: OfficialExporter;
@@ -284,7 +286,7 @@ function isTransport(value: unknown): value is ExporterTransport {
 }
 
 /** Stands in when OTLP cannot work: fails every export with the reason, so it is counted and reported once. */
-class UnavailableExporter implements OtlpSpanExporter {
+class UnavailableExporter implements OtlpExporter {
   readonly url: string;
   readonly protocol: OtlpProtocol;
   private readonly _reason: ExportFailure;

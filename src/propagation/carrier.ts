@@ -46,7 +46,8 @@ export function injectContext<C extends object = Record<string, string>>(
 /**
  * Reads a context from `carrier` (header names matched case-insensitively), on top of the
  * active context. Returns the active context when the carrier holds nothing usable. Never
- * throws. Pair with {@link withContext} to run the handler inside it.
+ * throws. Pass it as `parent` to `withSpan` to continue the
+ * trace (and its baggage) in the handler.
  */
 export function extractContext(carrier: unknown): Context {
   const active = context.active();
@@ -55,12 +56,4 @@ export function extractContext(carrier: unknown): Context {
   } catch {
     return active;
   }
-}
-
-/**
- * Runs `fn` with `ctx` active and returns its result; errors thrown by `fn` reach the caller
- * unchanged. The same as `context.with`, named to read well next to {@link extractContext}.
- */
-export function withContext<T>(ctx: Context, fn: () => T): T {
-  return context.with(ctx, fn);
 }

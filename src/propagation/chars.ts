@@ -79,3 +79,6 @@ export const BAGGAGE_CLASS: Uint8Array = (() => {
   t[0x29] = t[0x29]! | VALUE_SAFE; // )
   return t;
 })();
+
+/** Two lowercase hex digits of each byte value, so formatting flags never calls `toString(16)`. */
+export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -13,9 +13,6 @@ export const TRACESTATE_HEADER = 'tracestate';
 /** Name of the W3C `baggage` header. */
 export const BAGGAGE_HEADER = 'baggage';
 
-/** The only `traceparent` version this implementation writes (the spec: always the highest known). */
-export const TRACEPARENT_VERSION = '00';
-
 /** Length of a version-00 `traceparent` value, and the minimum length of any higher version. */
 export const TRACEPARENT_LENGTH = 55;
 

@@ -4,11 +4,8 @@
  * @module
  */
 import type { SpanContext } from '@opentelemetry/api';
-import { DASH, HEX_VALUE, isOws } from './chars.js';
+import { BYTE_HEX, DASH, HEX_VALUE, isOws } from './chars.js';
 import { KNOWN_TRACE_FLAGS, TRACEPARENT_LENGTH } from './constants.js';
-
-/** Hex of each known flag combination, so formatting never calls `toString(16)`. */
-const FLAGS_HEX = ['00', '01', '02', '03'] as const;
 
 /** Hex value of the char at `i`, or -1 when it is not a lowercase hex digit. */
 function hexAt(s: string, i: number): number {
@@ -17,8 +14,8 @@ function hexAt(s: string, i: number): number {
 }
 
 /**
- * Checks `length` lowercase hex digits from `from`; returns 1 when valid and not all zero, 0
- * otherwise (the spec forbids all-zero trace and parent ids).
+ * Whether the `length` characters from `from` are lowercase hex digits, not all zero (the spec
+ * forbids all-zero trace and parent ids).
  */
 function validId(s: string, from: number, length: number): boolean {
   let any = 0;
@@ -32,7 +29,7 @@ function validId(s: string, from: number, length: number): boolean {
 }
 
 /**
- * Parses a `traceparent` value into a remote {@link SpanContext}, or returns `null` when the
+ * Parses a `traceparent` value into a remote `SpanContext`, or returns `null` when the
  * value is invalid, so the caller starts a new trace. Never throws.
  *
  * Rules (W3C Trace Context Level 2, "Versioning of traceparent"): optional whitespace around the
@@ -130,5 +127,5 @@ function format(spanContext: SpanContext): string {
   const s = checkId(spanId, 16);
   if (s === 0) return '';
   if (s === 2) spanId = spanId.toLowerCase();
-  return '00-' + traceId + '-' + spanId + '-' + FLAGS_HEX[spanContext.traceFlags & KNOWN_TRACE_FLAGS]!;
+  return '00-' + traceId + '-' + spanId + '-' + BYTE_HEX[spanContext.traceFlags & KNOWN_TRACE_FLAGS]!;
 }

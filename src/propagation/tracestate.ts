@@ -15,16 +15,14 @@ import {
   TRACESTATE_MAX_VALUE_LENGTH,
 } from './constants.js';
 
-/** Per member: key start, key end, value end, key hash. Reused: parsing is synchronous. */
-const scratch = new Int32Array(TRACESTATE_MAX_MEMBERS * 4);
-
 /**
- * Work done by the last {@link parseTraceStateHeader} call: characters examined (each position
+ * Work a parse did, for tests that prove the parser linear: characters examined (each position
  * of the forward scan once, plus the characters compared while looking for duplicate keys).
- * Tests use it to prove the parser is linear; it costs one store per call.
  * @internal
  */
-export const traceStateScanStats = { examined: 0 };
+export interface TraceStateScanWork {
+  examined: number;
+}
 
 /** Token that lets this module build a {@link TraceState} from an already canonical string. */
 const CANONICAL: unique symbol = Symbol('tracelight.canonical-tracestate');
@@ -49,9 +47,25 @@ const PENDING: unique symbol = Symbol('tracelight.pending-tracestate');
  * Cost: one forward pass with no backtracking, plus a comparison of keys whose hash and length
  * match an earlier key; inputs over {@link TRACESTATE_MAX_INPUT_LENGTH} are dropped unscanned.
  */
-export function parseTraceStateHeader(raw: string): TraceState | undefined {
-  const canonical = canonicalTraceState(raw);
+export function parseTraceStateHeader(raw: string, work?: TraceStateScanWork): TraceState | undefined {
+  const canonical = canonicalTraceState(raw, work);
   return canonical === undefined ? undefined : new TraceState(canonical, CANONICAL);
+}
+
+/**
+ * A W3C `tracestate` list from a header value, validated by the rules of extraction (an invalid or
+ * empty value gives an empty list), implementing the OpenTelemetry API's `TraceState`: stricter
+ * than the API's `createTraceState`, since `set` ignores keys and values that could not be sent in
+ * a header, so whatever the list holds can always be propagated.
+ *
+ * @example
+ * ```ts
+ * const state = parseTraceState('congo=t61rcWkgMzE').set('rojo', '00f067aa0ba902b7');
+ * state.serialize(); // 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE'
+ * ```
+ */
+export function parseTraceState(value?: string): ApiTraceState {
+  return new TraceState(value);
 }
 
 /**
@@ -65,14 +79,19 @@ export function lazyTraceState(raw: string): TraceState {
   return new TraceState(raw, PENDING);
 }
 
-/** The canonical form of a header (see {@link parseTraceStateHeader}), or `undefined`. */
-function canonicalTraceState(raw: string): string | undefined {
+/**
+ * The canonical form of a header (see {@link parseTraceStateHeader}), or `undefined`; `work`,
+ * when given, receives the characters examined.
+ */
+function canonicalTraceState(raw: string, work?: TraceStateScanWork): string | undefined {
   if (typeof raw !== 'string') return undefined;
   const n = raw.length;
   if (n > TRACESTATE_MAX_INPUT_LENGTH) {
-    traceStateScanStats.examined = 0;
+    if (work !== undefined) work.examined = 0;
     return undefined;
   }
+  // Per member: key start, key end, value end, key hash. One per call, so the parser is reentrant.
+  const members: number[] = [];
   let i = 0;
   let count = 0;
   let slots = 0;
@@ -137,8 +156,8 @@ function canonicalTraceState(raw: string): string | undefined {
       let duplicate = false;
       for (let m = 0; m < count; m++) {
         const o = m << 2;
-        if (scratch[o + 3] !== hash || scratch[o + 1]! - scratch[o]! !== keyLength) continue;
-        const other = scratch[o]!;
+        if (members[o + 3] !== hash || members[o + 1]! - members[o]! !== keyLength) continue;
+        const other = members[o]!;
         let k = 0;
         while (k < keyLength && raw.charCodeAt(other + k) === raw.charCodeAt(keyStart + k)) k++;
         compared += k;
@@ -149,11 +168,7 @@ function canonicalTraceState(raw: string): string | undefined {
       }
       if (!duplicate) {
         if (count === TRACESTATE_MAX_MEMBERS) break scan; // a 33rd member: the list is invalid
-        const o = count << 2;
-        scratch[o] = keyStart;
-        scratch[o + 1] = keyEnd;
-        scratch[o + 2] = valueEnd;
-        scratch[o + 3] = hash;
+        members.push(keyStart, keyEnd, valueEnd, hash);
         count++;
       }
       if (i === n) break;
@@ -161,15 +176,15 @@ function canonicalTraceState(raw: string): string | undefined {
     }
     valid = true;
   }
-  traceStateScanStats.examined = i + compared;
+  if (work !== undefined) work.examined = i + compared;
   if (!valid || count === 0) return undefined;
 
   // Already canonical (no whitespace, empty members or dropped duplicates)? Then keep it as is.
   let canonicalLength = count - 1;
-  for (let m = 0; m < count; m++) canonicalLength += scratch[(m << 2) + 2]! - scratch[m << 2]!;
+  for (let m = 0; m < count; m++) canonicalLength += members[(m << 2) + 2]! - members[m << 2]!;
   if (canonicalLength === n) return raw;
-  let out = raw.slice(scratch[0]!, scratch[2]!);
-  for (let m = 1; m < count; m++) out += ',' + raw.slice(scratch[m << 2]!, scratch[(m << 2) + 2]!);
+  let out = raw.slice(members[0]!, members[2]!);
+  for (let m = 1; m < count; m++) out += ',' + raw.slice(members[m << 2]!, members[(m << 2) + 2]!);
   return out;
 }
 

@@ -4,7 +4,7 @@ import { startAndRun, type WithSpanOptions } from './with-span.js';
  * Wraps `fn` once so that every call runs in a span named `name` (see `withSpan`): `this`,
  * arguments and the return value pass through untouched, errors are recorded and rethrown, and
  * the wrapper keeps `fn.length` and `fn.name` so frameworks that inspect them still work. Inside
- * `fn`, reach the span with `getActiveSpan()`. Not for constructors (`new` is not supported).
+ * `fn`, reach the span with `trace.getActiveSpan()`. Not for constructors (`new` is not supported).
  *
  * @example
  * const chargeCard = traced('charge-card', async (orderId: string) => { ... });

@@ -22,6 +22,7 @@ import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../internal/owned-at
 import { describeError } from '../internal/safe-call.js';
 import { hasOwn, isRecordable, sanitizeAttributes } from './attributes.js';
 import { isParentBasedAlwaysOn } from './default-sampler.js';
+import { FLAG_RANDOM } from '../propagation/constants.js';
 import { randomSpanId, randomTraceId } from './ids.js';
 import { LightNonRecordingSpan } from './non-recording-span.js';
 import { LightSpan } from './span.js';
@@ -29,9 +30,6 @@ import type { SpanRuntime } from './span-runtime.js';
 
 const RECORD_AND_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
 const NOT_RECORD: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
-
-/** W3C Trace Context Level 2 `random` flag: the trace id's right 7 bytes are random. */
-export const TRACE_FLAG_RANDOM = 0x02;
 
 /** Provider state a tracer reads on every span. @internal */
 export interface TracerState {
@@ -83,11 +81,11 @@ export class LightTracer implements Tracer {
     ) {
       traceId = psc.traceId;
       traceState = psc.traceState;
-      randomFlag = psc.traceFlags & TRACE_FLAG_RANDOM;
+      randomFlag = psc.traceFlags & FLAG_RANDOM;
       parentSpanContext = psc;
     } else {
       traceId = randomTraceId();
-      randomFlag = TRACE_FLAG_RANDOM;
+      randomFlag = FLAG_RANDOM;
     }
     const spanId = randomSpanId();
     const kind = options?.kind ?? SpanKind.INTERNAL;

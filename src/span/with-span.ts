@@ -25,12 +25,13 @@ import { LightTracer } from './tracer.js';
 /** Name of the tracer `withSpan` and `traced` take from the global provider. */
 export const WITH_SPAN_TRACER_NAME = 'tracelight';
 
-/** Options of {@link withSpan} and {@link traced}. */
+/** Options of `withSpan` and {@link traced}. */
 export interface WithSpanOptions {
   /** Start attributes (visible to the sampler). */
   attributes?: Attributes;
   /** Default `SpanKind.INTERNAL`. */
   kind?: SpanKind;
+  /** Links to other spans (e.g. the messages of a batch), visible to the sampler. */
   links?: Link[];
   /** Start a new trace, ignoring the active span (and `parent`). */
   root?: boolean;
@@ -82,6 +83,7 @@ export function setWithSpanTracer(tracer: Tracer | undefined, manager?: ContextM
  * });
  */
 export function withSpan<T>(name: string, fn: SpanBody<T>): T;
+/** As above, with {@link WithSpanOptions} (attributes, kind, links, parent, root, start time). */
 export function withSpan<T>(name: string, options: WithSpanOptions | undefined, fn: SpanBody<T>): T;
 export function withSpan<T>(
   name: string,

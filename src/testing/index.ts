@@ -7,3 +7,4 @@ export { setupTestTracing } from './setup-test-tracing.js';
 export { toPlainSpan, buildTree } from './plain-span.js';
 export type { TestTracing, TestTracingOptions } from './setup-test-tracing.js';
 export type { PlainSpan, SpanTree } from './plain-span.js';
+export type { RedactOptions } from '../span/redact.js';

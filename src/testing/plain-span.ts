@@ -6,23 +6,33 @@ import type { SpanNode } from '../exporters/span-tree.js';
 
 /** A finished span as a plain object, easy to assert on with `toMatchObject`/`deepEqual`. */
 export interface PlainSpan {
+  /** The span's name. */
   name: string;
+  /** `SpanKind`, lowercase. */
   kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  /** 32 lowercase hex digits. */
   traceId: string;
+  /** 16 lowercase hex digits. */
   spanId: string;
   /** Undefined for a root span. */
   parentSpanId: string | undefined;
   /** True when the parent came from another process (extracted from headers). */
   parentIsRemote: boolean;
+  /** The span's status; `message` only when one was set. */
   status: { code: 'unset' | 'ok' | 'error'; message?: string };
+  /** The span's attributes, after redaction. */
   attributes: Attributes;
+  /** Events in the order they were added (an exception is an event named `exception`). */
   events: Array<{ name: string; attributes: Attributes }>;
+  /** Links to other spans. */
   links: Array<{ traceId: string; spanId: string; attributes: Attributes }>;
+  /** End minus start, in milliseconds. */
   durationMs: number;
 }
 
 /** A span with its children, siblings in start order. */
 export interface SpanTree extends PlainSpan {
+  /** Child spans, in start order. */
   children: SpanTree[];
 }
 

@@ -17,6 +17,7 @@ export interface TestTracingOptions {
   serviceName?: string;
   /** Default: sample everything, so tests see every span. */
   sampler?: Sampler;
+  /** Attribute, event and link limits, as `init()` takes them. */
   spanLimits?: SpanLimits;
   /** Redaction as in `init()`; on by default, like production. */
   redact?: RedactOptions | false;

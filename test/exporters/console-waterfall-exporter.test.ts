@@ -5,7 +5,7 @@ import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
 import { ConsoleWaterfallExporter } from '../../src/exporters/waterfall/console-waterfall-exporter.js';
-import type { ConsoleWaterfallExporterOptions } from '../../src/exporters/waterfall/console-waterfall-exporter.js';
+import type { ConsoleExporterOptions } from '../../src/exporters/waterfall/console-waterfall-exporter.js';
 import { supportsColor, terminalWidth } from '../../src/exporters/waterfall/terminal.js';
 import { captureDiag, setupTracing, until } from './helpers.js';
 
@@ -15,7 +15,7 @@ afterEach(async () => {
   close = undefined;
 });
 
-function start(options: ConsoleWaterfallExporterOptions = {}) {
+function start(options: ConsoleExporterOptions = {}) {
   const lines: string[] = [];
   const results: ExportResult[] = [];
   // settleMillis 0: print as soon as a local root ends (the settle wait has its own test).

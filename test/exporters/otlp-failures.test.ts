@@ -7,7 +7,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
-import type { TracelightBatchSpanProcessorOptions } from '../../src/exporters/batch-span-processor.js';
+import type { BatchSpanProcessorOptions } from '../../src/exporters/batch-span-processor.js';
 import { createOtlpExporter } from '../../src/exporters/otlp.js';
 import type { OtlpExporterOptions } from '../../src/exporters/otlp.js';
 import { closedPort, OtlpReceiver } from './otlp-receiver.js';
@@ -39,7 +39,7 @@ async function receiver(behaviour: ReceiverBehaviour, port?: number): Promise<Ot
   return r;
 }
 
-function pipeline(exporterOptions: OtlpExporterOptions, processorOptions: TracelightBatchSpanProcessorOptions = {}) {
+function pipeline(exporterOptions: OtlpExporterOptions, processorOptions: BatchSpanProcessorOptions = {}) {
   const exporter = createOtlpExporter({ retry: FAST_RETRY, timeoutMillis: 2000, ...exporterOptions });
   const processor = new TracelightBatchSpanProcessor(exporter, {
     scheduledDelayMillis: 10,

@@ -4,7 +4,7 @@
 import { ROOT_CONTEXT, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractContext, injectContext, withContext } from '../../src/propagation/carrier.js';
+import { extractContext, injectContext } from '../../src/propagation/carrier.js';
 import { createPropagator } from '../../src/propagation/composite.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -36,20 +36,5 @@ describe('carrier helpers', () => {
     expect(propagation.getBaggage(ctx)?.getEntry('k')?.value).toBe('v');
     expect(extractContext(null)).toBe(context.active());
     expect(extractContext('nonsense')).toBe(context.active());
-  });
-
-  it('withContext runs fn inside ctx, returns its value and lets its errors through', async () => {
-    const ctx = extractContext(injectContext({}, spanCtx));
-    expect(withContext(ctx, () => trace.getSpanContext(context.active())?.spanId)).toBe(SPAN_ID);
-    const err = new Error('user error');
-    expect(() =>
-      withContext(ctx, () => {
-        throw err;
-      }),
-    ).toThrow(err);
-    await expect(withContext(ctx, async () => {
-      await new Promise((r) => setTimeout(r, 1));
-      return trace.getSpanContext(context.active())?.traceId;
-    })).resolves.toBe(TRACE_ID);
   });
 });

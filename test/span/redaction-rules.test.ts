@@ -8,7 +8,8 @@ import * as semconv from '@opentelemetry/semantic-conventions';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRedactor, withSpan } from '../../src/index.js';
+import { withSpan } from '../../src/index.js';
+import { createRedactor } from '../../src/sdk.js';
 import { setupTestTracing } from '../../src/testing/index.js';
 
 const tracing = setupTestTracing({ serviceName: 'redaction' });

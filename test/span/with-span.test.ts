@@ -2,7 +2,6 @@ import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opente
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getActiveSpan } from '../../src/span/active.js';
 import { traced } from '../../src/span/traced.js';
 import { LightTracerProvider } from '../../src/span/tracer-provider.js';
 import { setWithSpanTracer, withSpan } from '../../src/span/with-span.js';
@@ -68,12 +67,12 @@ for (const mode of modes) {
       let inside: Span | undefined;
       const result = withSpan('sync', (span) => {
         inside = span;
-        expect(getActiveSpan()).toBe(span);
+        expect(trace.getActiveSpan()).toBe(span);
         expect(span.isRecording()).toBe(true);
         return value;
       });
       expect(result).toBe(value);
-      expect(getActiveSpan()).toBeUndefined();
+      expect(trace.getActiveSpan()).toBeUndefined();
       expect(inside!.isRecording()).toBe(false);
       expect(byName('sync').status.code).toBe(SpanStatusCode.UNSET);
       expect(provider.stats()).toEqual({ spansStarted: 1, spansEnded: 1, spansOpen: 0 });
@@ -125,7 +124,7 @@ for (const mode of modes) {
       const p = withSpan('async', async (span) => {
         spanRef = span;
         await sleep(5);
-        expect(getActiveSpan()).toBe(span);
+        expect(trace.getActiveSpan()).toBe(span);
         return value;
       });
       expect(p).toBeInstanceOf(Promise);
@@ -293,7 +292,7 @@ for (const mode of modes) {
       const obj = {
         factor: 3,
         multiply: traced('multiply', function multiply(this: { factor: number }, a: number, b: number) {
-          expect(getActiveSpan()?.isRecording()).toBe(true);
+          expect(trace.getActiveSpan()?.isRecording()).toBe(true);
           return a * b * this.factor;
         }),
       };

@@ -8,8 +8,8 @@ import { truncateToWidth } from './display-width.js';
 import { renderWaterfall } from './render.js';
 import { supportsColor, terminalWidth } from './terminal.js';
 
-/** Options of {@link ConsoleWaterfallExporter}; every one has a sensible default. */
-export interface ConsoleWaterfallExporterOptions {
+/** Options of {@link createConsoleExporter}; every one has a sensible default. */
+export interface ConsoleExporterOptions {
   /** Receives each line, without its newline. Default: `process.stdout.write(line + '\n')`. */
   write?: (line: string) => void;
   /** Force colour on or off. Default: on for a terminal, off when `NO_COLOR` is set or not a TTY. */
@@ -35,8 +35,8 @@ export interface ConsoleWaterfallExporterOptions {
   settleMillis?: number;
 }
 
-/** Counters of {@link ConsoleWaterfallExporter}. */
-export interface ConsoleWaterfallStats {
+/** Counters of a {@link ConsoleExporter}. */
+export interface ConsoleExporterStats {
   /** Spans not printed because the pending buffer was full. */
   waterfallDropped: number;
   /** Traces printed so far. */
@@ -83,7 +83,7 @@ function writeToStdout(line: string): void {
  */
 export class ConsoleWaterfallExporter implements SpanExporter {
   private readonly _write: (line: string) => void;
-  private readonly _options: ConsoleWaterfallExporterOptions;
+  private readonly _options: ConsoleExporterOptions;
   private readonly _timeout: number;
   private readonly _maxTraces: number;
   private readonly _maxSpans: number;
@@ -97,7 +97,7 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   private _timerAt = 0;
   private _shutdown = false;
 
-  constructor(options: ConsoleWaterfallExporterOptions = {}) {
+  constructor(options: ConsoleExporterOptions = {}) {
     this._options = options;
     this._write = options.write ?? writeToStdout;
     this._timeout = validNumber(options.pendingTimeoutMillis, DEFAULT_PENDING_TIMEOUT_MILLIS, 0, true);
@@ -133,7 +133,7 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   }
 
   /** Counters: spans dropped because the buffer was full, traces printed, what is pending. */
-  stats(): ConsoleWaterfallStats {
+  stats(): ConsoleExporterStats {
     return {
       waterfallDropped: this._dropped,
       waterfallPrinted: this._printed,
@@ -249,4 +249,25 @@ export class ConsoleWaterfallExporter implements SpanExporter {
       warnOnce('waterfall-write', `console waterfall could not print a trace (${describeError(err)}).`);
     }
   }
+}
+
+/** A `SpanExporter` printing each trace as a waterfall, with its counters. */
+export interface ConsoleExporter extends SpanExporter {
+  /** Spans dropped because the pending buffer was full, traces and spans printed, what is pending. */
+  stats(): ConsoleExporterStats;
+}
+
+/**
+ * Creates the exporter behind `exporter: 'console'`: each trace printed as a waterfall when its
+ * local root span ends (or after `pendingTimeoutMillis`), buffered within bounds, never failing
+ * the pipeline and never keeping the process alive. Use it to pass options or to add it to a
+ * pipeline of your own.
+ *
+ * @example
+ * ```ts
+ * init({ exporter: [createConsoleExporter({ color: false, width: 120 }), 'otlp'] });
+ * ```
+ */
+export function createConsoleExporter(options: ConsoleExporterOptions = {}): ConsoleExporter {
+  return new ConsoleWaterfallExporter(options);
 }

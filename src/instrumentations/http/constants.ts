@@ -6,8 +6,12 @@
 /** The instrumentation scope every http span is created under. */
 export const SCOPE_NAME = 'tracelight/http';
 
-/** Written in place of secrets (URL credentials, sensitive query values), as the conventions say. */
-export const REDACTED = 'REDACTED';
+/**
+ * Written in place of URL credentials and sensitive query values in `url.full` and `url.query`:
+ * the literal the HTTP semantic conventions prescribe, so backends recognise it. Deliberately not
+ * the redactor's `[REDACTED]` (`DEFAULT_REDACTION`), which is ours and configurable.
+ */
+export const URL_REDACTED = 'REDACTED';
 
 /**
  * Query parameters whose values are replaced by `REDACTED` in `url.full` and `url.query`: the

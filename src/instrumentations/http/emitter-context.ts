@@ -92,7 +92,7 @@ function makeEmitMany(original: Emit): Emit {
 
 // The two wrappers below are separate function literals on purpose: V8 keeps type feedback per
 // literal, so each sees only its own class's object shapes and its property loads stay fast
-// (one shared literal made them megamorphic: ~700 instructions more per request on Node 20).
+// (one shared literal made them megamorphic; `bench/instructions/run.sh` shows the difference).
 
 function wrapIncomingMessage(proto: { emit: Emit }): void {
   const original = proto.emit;

@@ -21,8 +21,11 @@ export interface OutgoingRequestInfo {
 
 /** What `clientResponseHook` receives once the response headers of an outgoing request arrived. */
 export interface OutgoingResponseInfo {
+  /** Which client made the request. */
   readonly api: OutgoingApi;
+  /** The response status code. */
   readonly statusCode: number;
+  /** The `http.ClientRequest` (api `'http'`) or undici's internal request object (api `'fetch'`). */
   readonly request: ClientRequest | object;
   /** The `http.IncomingMessage` (api `'http'`) or undici's response description (api `'fetch'`). */
   readonly response: IncomingMessage | object;

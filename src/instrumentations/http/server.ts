@@ -165,7 +165,7 @@ const PEER_ADDRESS = Symbol('tracelight.http.peerAddress');
 
 /**
  * The connection's peer address, read once per connection: `socket.remoteAddress` asks the
- * handle through megamorphic lookups on every call (~600 instructions per request on Node 20),
+ * handle through megamorphic lookups on every call (see `bench/instructions/run.sh`),
  * and a keep-alive connection serves many requests from the same peer.
  */
 function peerAddress(socket: TLSSocket): string | undefined {

@@ -2,7 +2,7 @@
  * URL pieces for http spans, without `new URL()` on the hot path, and with secrets redacted.
  * @internal
  */
-import { REDACTED } from './constants.js';
+import { URL_REDACTED } from './constants.js';
 import { isSensitiveQueryName } from './query-names.js';
 
 /** Path and query of a request target; `query` is `undefined` when there is none. */
@@ -74,7 +74,7 @@ export function redactQuery(query: string, sensitive: ReadonlySet<string>): stri
       eq > start &&
       (++judged > QUERY_MAX_JUDGED || isSensitiveQueryName(query.slice(start, eq), sensitive))
     ) {
-      out = (out ?? query.slice(0, start)) + query.slice(start, eq + 1) + REDACTED + (amp < query.length ? '&' : '');
+      out = (out ?? query.slice(0, start)) + query.slice(start, eq + 1) + URL_REDACTED + (amp < query.length ? '&' : '');
     } else if (out !== undefined) {
       out += query.slice(start, amp < query.length ? amp + 1 : amp);
     }
@@ -103,7 +103,7 @@ export function redactUrl(fullUrl: string, sensitive: ReadonlySet<string>): stri
       if (c === 64 /* @ */) at = i;
     }
     if (at >= authorityStart) {
-      result = url.slice(0, authorityStart) + REDACTED + ':' + REDACTED + url.slice(at);
+      result = url.slice(0, authorityStart) + URL_REDACTED + ':' + URL_REDACTED + url.slice(at);
     }
   }
   const q = result.indexOf('?');
