@@ -7,6 +7,7 @@ export const entries = {
   testing: 'src/testing/index.ts',
   http: 'src/instrumentations/http/index.ts',
   sdk: 'src/sdk.ts',
+  queue: 'src/instrumentations/queue/index.ts',
 };
 
 export default defineConfig({

@@ -23,6 +23,7 @@ import {
 } from 'tracelight/sdk';
 import { setupTestTracing, type PlainSpan } from 'tracelight/testing';
 import { traceHandler, enableHttpInstrumentation, type HttpInstrumentationOptions } from 'tracelight/http';
+import { tracePublish, traceConsume, type MessagingInfo } from 'tracelight/queue';
 import { createServer } from 'node:http';
 
 const options: TracelightOptions = {
@@ -54,4 +55,7 @@ const httpOptions: HttpInstrumentationOptions = { ignoreOutgoing: [/collector/] 
 const disable: () => void = enableHttpInstrumentation(httpOptions);
 createServer(traceHandler((_req, res) => res.end('ok')));
 const spans: PlainSpan[] = setupTestTracing().spans();
-void [n, value, sync, sum, fields, handled, waterfall, processorStats, parent, state, disable, spans];
+const orders: MessagingInfo = { system: 'kafka', destination: 'orders' };
+const sent: boolean = tracePublish(orders, (headers: Record<string, string>) => headers['traceparent'] !== undefined);
+const processed: Promise<number> = traceConsume(orders, {}, async () => 1);
+void [sent, processed, n, value, sync, sum, fields, handled, waterfall, processorStats, parent, state, disable, spans];

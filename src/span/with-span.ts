@@ -1,7 +1,6 @@
 import {
   context as contextApi,
   INVALID_SPAN_CONTEXT,
-  SpanStatusCode,
   trace,
   type Attributes,
   type Context,
@@ -19,7 +18,7 @@ import { otelGlobals } from '../internal/otel-globals.js';
 import { processState } from '../internal/process-state.js';
 import { lightBase } from '../internal/light-context.js';
 import { describeError } from '../internal/safe-call.js';
-import { describeThrown } from './thrown.js';
+import { failSpan } from '../internal/fail-span.js';
 import { LightTracer } from './tracer.js';
 
 /** Name of the tracer `withSpan` and `traced` take from the global provider. */
@@ -202,24 +201,3 @@ function endSpan(span: Span): void {
   }
 }
 
-/**
- * Sets status ERROR with a safe description of `err` and records it as an exception event.
- * Never throws, whatever was thrown: the status is set first and each step is guarded on its
- * own, so a value that cannot be described still gives ERROR. @internal
- */
-export function failSpan(span: Span, err: unknown): void {
-  let described;
-  try {
-    if (!span.isRecording()) return;
-    described = describeThrown(err);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: described.message });
-  } catch (e) {
-    errorOnce('with-span.fail', `recording an error on a span failed (${describeError(e)}).`);
-    return;
-  }
-  try {
-    span.recordException(described.exception);
-  } catch (e) {
-    errorOnce('with-span.fail', `recording an error on a span failed (${describeError(e)}).`);
-  }
-}

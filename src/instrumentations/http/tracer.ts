@@ -1,21 +1,5 @@
-import { trace } from '@opentelemetry/api';
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import { scopedTracer } from '../../internal/scoped-tracer.js';
 import { SCOPE_NAME } from './constants.js';
 
-let cachedProvider: TracerProvider | undefined;
-let cachedTracer: Tracer | undefined;
-
-/**
- * The tracer for http spans, from whatever provider is global now. Cached per provider object so
- * the hot path skips the provider's tracer lookup, yet a provider registered later (or swapped
- * after `trace.disable()`) is picked up at once.
- * @internal
- */
-export function httpTracer(): Tracer {
-  const provider = trace.getTracerProvider();
-  if (provider !== cachedProvider || cachedTracer === undefined) {
-    cachedProvider = provider;
-    cachedTracer = provider.getTracer(SCOPE_NAME);
-  }
-  return cachedTracer;
-}
+/** The tracer for http spans, from whatever provider is global now. @internal */
+export const httpTracer = scopedTracer(SCOPE_NAME);
