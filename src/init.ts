@@ -1,4 +1,4 @@
-import { context, diag, DiagConsoleLogger, propagation, trace } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { readEnv } from './config/env.js';
 import { installFlushOnExit } from './config/flush-on-exit.js';
@@ -102,7 +102,15 @@ function start(options: TracelightOptions): TracelightHandle {
   const removeExitHooks = config.flushOnExit
     ? installFlushOnExit(
         (deadline) => pipeline.flushBeforeExit(deadline),
-        () => pipeline.hasPending(),
+        () => pipeline.pending(),
+        (line) => {
+          if (logLevel[0] === DiagLogLevel.NONE) return;
+          try {
+            process.stderr.write(`tracelight: ${line}\n`);
+          } catch {
+            // stderr closed
+          }
+        },
       )
     : () => undefined;
 

@@ -114,6 +114,12 @@ function compression(env: Env, name: string): OtlpOptions['compression'] {
   return undefined;
 }
 
+/** The `DiagLogLevel` of a level name as `OTEL_LOG_LEVEL` spells it (any case), or `undefined`. */
+export function logLevelOfName(name: string): DiagLogLevel | undefined {
+  const level = name.toLowerCase();
+  return Object.hasOwn(LOG_LEVELS, level) ? LOG_LEVELS[level] : undefined;
+}
+
 /**
  * `OTEL_LOG_LEVEL`, read on its own so that init() can install the `diag` logger before anything
  * else reports through it.

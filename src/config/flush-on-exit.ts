@@ -6,6 +6,8 @@ const SIGNAL_FLUSH_LIMIT_MS = 5000;
  */
 const BEFORE_EXIT_FLUSH_LIMIT_MS = 2000;
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** A signal's flush that takes longer than this is said on stderr (a healthy collector answers sooner). */
+const SLOW_FLUSH_NOTICE_MS = 250;
 
 /**
  * Flushes pending spans when the process is about to end, without changing how it ends.
@@ -20,7 +22,12 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  *   would have been. With other listeners present the application owns the exit; we only flush.
  * Returns a function that removes the hooks.
  */
-export function installFlushOnExit(flush: (deadline: number) => Promise<boolean>, hasPending: () => boolean): () => void {
+export function installFlushOnExit(
+  flush: (deadline: number) => Promise<boolean>,
+  pending: () => number,
+  notice: (line: string) => void = () => undefined,
+): () => void {
+  const hasPending = (): boolean => pending() > 0;
   let flushing = false;
   let gaveUp = false;
   const onBeforeExit = (): void => {
@@ -63,6 +70,14 @@ export function installFlushOnExit(flush: (deadline: number) => Promise<boolean>
     };
     // Ref'ed on purpose: the process is going down; this bounds how long the flush may delay it.
     const limit = setTimeout(raise, SIGNAL_FLUSH_LIMIT_MS);
+    // A flush that is not done at once (collector slow or down) is said, with the way out.
+    const waiting = pending();
+    const slow = setTimeout(() => {
+      if (raised) return;
+      const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+      notice(`flushing ${waiting} span${waiting === 1 ? '' : 's'} before exit (at most ${SIGNAL_FLUSH_LIMIT_MS / 1000} s; ${again} again to quit)`);
+    }, SLOW_FLUSH_NOTICE_MS);
+    slow.unref();
     flush(Date.now() + SIGNAL_FLUSH_LIMIT_MS).then(raise, raise);
   };
   process.on('beforeExit', onBeforeExit);

@@ -3,6 +3,9 @@ import type { Sampler, SpanExporter, SpanLimits } from '@opentelemetry/sdk-trace
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
 import type { RedactOptions } from '../span/redact.js';
 
+/** Log level names, as `OTEL_LOG_LEVEL` takes them. */
+export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+
 /** Names of the built-in exporters, as in `OTEL_TRACES_EXPORTER`. */
 export type ExporterName = 'console' | 'otlp' | 'none';
 
@@ -81,8 +84,12 @@ export interface TracelightOptions {
   instrumentations?: InstrumentationsOptions;
   /** `true` (or `OTEL_LOG_LEVEL=debug`) reports spans left open, with their start stacks. */
   debug?: boolean | DebugOptions;
-  /** Log level of the `diag` console logger installed by init (default: from `OTEL_LOG_LEVEL`, else none). */
-  logLevel?: DiagLogLevel;
+  /**
+   * Log level of the `diag` console logger installed by init: a name as `OTEL_LOG_LEVEL` takes
+   * it (`'none'`, `'error'`, `'warn'`, `'info'`, `'debug'`, `'verbose'`, `'all'`) or a
+   * `DiagLogLevel` (default: from `OTEL_LOG_LEVEL`, else none).
+   */
+  logLevel?: DiagLogLevel | LogLevelName;
   /** Flush pending spans on SIGTERM, SIGINT and `beforeExit` (default true). */
   flushOnExit?: boolean;
 }

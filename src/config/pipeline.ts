@@ -46,7 +46,8 @@ export interface Pipeline {
   /** The flush as the process ends: bounded by `deadline`, no retries; `true` if nothing is left. */
   flushBeforeExit(deadline: number): Promise<boolean>;
   shutdown(): Promise<void>;
-  hasPending(): boolean;
+  /** Spans waiting to be exported or printed. */
+  pending(): number;
   stats(): TracelightStats;
 }
 
@@ -129,7 +130,12 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       return results.every(Boolean);
     },
     shutdown: () => provider.shutdown(),
-    hasPending: () => batches.some((b) => b.stats().queueDepth > 0) || waterfalls.some((w) => w.stats().pendingSpans > 0),
+    pending: () => {
+      let n = 0;
+      for (const b of batches) n += b.stats().queueDepth;
+      for (const w of waterfalls) n += w.stats().pendingSpans;
+      return n;
+    },
     stats() {
       const spans = provider.stats();
       const out: TracelightStats = {

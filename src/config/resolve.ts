@@ -5,7 +5,7 @@ import { warnOnce } from '../internal/diag.js';
 import { checkedNumber } from '../internal/validate.js';
 import { createPropagator } from '../propagation/composite.js';
 import { readAppPackage } from './app-package.js';
-import { readLogLevel } from './env.js';
+import { logLevelOfName, readLogLevel } from './env.js';
 import type { EnvSettings } from './env.js';
 import type {
   ExporterName,
@@ -85,7 +85,14 @@ export function resolveLogLevel(
   options: TracelightOptions,
   env: Record<string, string | undefined> = process.env,
 ): [DiagLogLevel | undefined, ConfigSource] {
-  if (options.logLevel !== undefined) return [options.logLevel, 'code'];
+  const given: unknown = options.logLevel;
+  if (typeof given === 'number' && Number.isInteger(given)) return [given as DiagLogLevel, 'code'];
+  if (typeof given === 'string') {
+    const level = logLevelOfName(given);
+    if (level !== undefined) return [level, 'code'];
+    // A misspelt level must not silence the very warning about it (resolveConfig gives it).
+    return [Level.WARN, 'code'];
+  }
   const fromEnv = readLogLevel(env);
   if (fromEnv !== undefined) return [fromEnv, 'environment'];
   return options.debug ? [Level.INFO, 'code'] : [undefined, 'default'];
@@ -96,10 +103,11 @@ function exportersOf(options: TracelightOptions, env: EnvSettings, sources: Reso
   const [chosen, source] = pick<Array<ExporterName | SpanExporter | string>>(code, env.exporters, ['otlp']);
   sources.exporters = source;
   const out: ResolvedConfig['exporters'] = [];
+  const unknown: string[] = [];
   for (const e of chosen) {
     if (typeof e === 'string') {
       if (!KNOWN_EXPORTERS.includes(e)) {
-        warnOnce(`config:exporter:${e}`, `exporter ${JSON.stringify(e)} is unknown (use otlp, console or none); skipped.`);
+        unknown.push(e);
         continue;
       }
       if (e === 'none' || out.includes(e as 'console' | 'otlp')) continue;
@@ -109,6 +117,14 @@ function exportersOf(options: TracelightOptions, env: EnvSettings, sources: Reso
     } else {
       warnOnce('config:exporter:object', 'an exporter given to init() has no export() method; skipped.');
     }
+  }
+  if (unknown.length > 0) {
+    const names = unknown.map((n) => JSON.stringify(n)).join(', ');
+    const where = source === 'environment' ? 'OTEL_TRACES_EXPORTER' : 'the exporter option';
+    // Nothing usable left (and 'none' not asked for): the default, rather than exporting nothing.
+    const fallBack = out.length === 0 && !chosen.includes('none');
+    if (fallBack) out.push('otlp');
+    warnOnce(`config:exporter:${unknown.join(',')}`, `exporter ${names} in ${where} is unknown (use otlp, console or none); ${fallBack ? 'using the default, otlp' : 'skipped'}.`);
   }
   return out;
 }
@@ -124,6 +140,10 @@ export function resolveConfig(
   logLevel: [DiagLogLevel | undefined, ConfigSource] = [undefined, 'default'],
 ): ResolvedConfig {
   const sources = {} as Record<ConfiguredSetting, ConfigSource>;
+  const givenLevel: unknown = options.logLevel;
+  if (typeof givenLevel === 'string' && logLevelOfName(givenLevel) === undefined) {
+    warnOnce('config:logLevel', `logLevel ${JSON.stringify(givenLevel)} is unknown (use none, error, warn, info, debug, verbose or all); using warn.`);
+  }
   const setting = <T>(name: ConfiguredSetting, code: T | undefined, fromEnv: T | undefined, fallback: T): T => {
     const [value, source] = pick(code, fromEnv, fallback);
     sources[name] = source;

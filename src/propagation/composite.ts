@@ -135,7 +135,12 @@ export function createPropagator(names: readonly string[], options: CreatePropag
         );
     }
   }
-  if (propagators.length === 0) return new NoopPropagator();
+  if (propagators.length === 0) {
+    if (wanted.length === 0) return new NoopPropagator();
+    // Every name was unknown or unavailable: the default, as a misspelling should not stop propagation.
+    warnOnce('propagation.fallback', `no usable propagator in ${wanted.map(quoted).join(', ')}; using the default, tracecontext and baggage.`);
+    return new CompositeTextMapPropagator([new TraceContextPropagator(), createBaggagePropagator()]);
+  }
   if (propagators.length === 1) return propagators[0]!;
   return new CompositeTextMapPropagator(propagators);
 }

@@ -77,14 +77,14 @@ describe('renderWaterfall', () => {
     expect('\n' + renderWaterfall(checkoutTrace(), { width: 80, color: false }).join('\n') + '\n').toMatchInlineSnapshot(`
       "
       trace 4bf92f3577b34da6a3ce929d0e0e4731  checkout-api                total 912 ms
-      GET /checkout                server   █████████████████████████████████   912 ms
+      GET /checkout             server   ████████████████████████████████████   912 ms
         ✗ ERROR  http.route=/checkout  http.response.status_code=502
-      ├─ auth.verify                        ██                                   48 ms
-      ├─ inventory.check           client     ██                                 61 ms
+      ├─ auth.verify                     ██                                      48 ms
+      ├─ inventory.check        client     ███                                   61 ms
       │    http.response.status_code=200
-      └─ payment.charge            client        ████████████████████████████   781 ms
+      └─ payment.charge         client        ███████████████████████████████   781 ms
            ✗ ERROR card declined
-         └─ fraud.score            producer      ██                            50.5 ms
+         └─ fraud.score         producer      ██                               50.5 ms
               messaging.destination.name=fraud
       "
     `);
@@ -93,12 +93,12 @@ describe('renderWaterfall', () => {
   it('puts notes on the span line when the terminal is wide enough (140 columns)', () => {
     expect('\n' + renderWaterfall(checkoutTrace(), { width: 140, color: false, attributes: [] }).join('\n') + '\n').toMatchInlineSnapshot(`
       "
-      trace 4bf92f3577b34da6a3ce929d0e0e4731  checkout-api                                                                            total 912 ms
-      GET /checkout                            server   ████████████████████████████████████████████████   912 ms  ✗ ERROR
-      ├─ auth.verify                                    ███                                                 48 ms
-      ├─ inventory.check                       client      ███                                              61 ms
-      └─ payment.charge                        client          █████████████████████████████████████████   781 ms  ✗ ERROR card declined
-         └─ fraud.score                        producer        ██                                         50.5 ms
+      trace 4bf92f3577b34da6a3ce929d0e0e4731  checkout-api                                                     total 912 ms
+      GET /checkout                       server   ███████████████████████████████████████████████████████████████   912 ms  ✗ ERROR
+      ├─ auth.verify                               ███                                                                48 ms
+      ├─ inventory.check                  client       ████                                                           61 ms
+      └─ payment.charge                   client            ██████████████████████████████████████████████████████   781 ms  ✗ ERROR card declined
+         └─ fraud.score                   producer          ███                                                     50.5 ms
       "
     `);
   });
@@ -108,13 +108,13 @@ describe('renderWaterfall', () => {
     expect(lines).toMatchInlineSnapshot(`
       [
         "[2mtrace [0m4bf92f3577b34da6a3ce929d0e0e4731  [1mcheckout-api              [0m  total 912 ms",
-        "[1mGET /checkout               [0m [2mserver  [0m [31m█████████████████████████████████[0m   912 ms",
+        "[1mGET /checkout            [0m [2mserver  [0m [31m████████████████████████████████████[0m   912 ms",
         "[2m  [0m[31m✗ ERROR[0m",
-        "[2m├─ [0mauth.verify                        [36m██[0m                                   48 ms",
-        "[2m├─ [0minventory.check           [2mclient  [0m   [36m██[0m                                 61 ms",
-        "[2m└─ [0mpayment.charge            [2mclient  [0m      [31m████████████████████████████[0m   781 ms",
+        "[2m├─ [0mauth.verify                     [36m██[0m                                      48 ms",
+        "[2m├─ [0minventory.check        [2mclient  [0m   [36m███[0m                                   61 ms",
+        "[2m└─ [0mpayment.charge         [2mclient  [0m      [31m███████████████████████████████[0m   781 ms",
         "[2m     [0m[31m✗ ERROR card declined[0m",
-        "[2m   └─ [0mfraud.score            [2mproducer[0m      [36m██[0m                            50.5 ms",
+        "[2m   └─ [0mfraud.score         [2mproducer[0m      [36m██[0m                               50.5 ms",
       ]
     `);
     const plain = renderWaterfall(checkoutTrace(), { width: 80, color: false, attributes: [] });
@@ -132,12 +132,34 @@ describe('renderWaterfall', () => {
     expect(renderWaterfall(memory.getFinishedSpans(), { width: 80, color: false, serviceName: 'orders' })).toMatchInlineSnapshot(`
       [
         "trace aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  orders                       total 40 ms",
-        "GET /orders                  server   █████████████████████████████████    40 ms",
+        "GET /orders               server   ████████████████████████████████████    40 ms",
         "  ↳ remote parent",
-        "late.callback                                 █████████                    10 ms",
+        "late.callback                               █████████                      10 ms",
         "  (parent missing)",
       ]
     `);
+  });
+
+  it('keeps the bar column proportional to the width, and the total above the durations (60 to 200 columns)', () => {
+    for (const width of [60, 80, 100, 120, 160, 200]) {
+      const lines = renderWaterfall(checkoutTrace(), { width, color: false, attributes: [] });
+      const root = lines[1]!;
+      const bar = root.split('█').length - 1; // the root spans the whole trace: its bar is the column
+      expect(Math.abs(bar - 0.45 * width), `width ${width}`).toBeLessThanOrEqual(1);
+      const durationsEnd = root.indexOf('912 ms') + '912 ms'.length;
+      expect(lines[0]!.endsWith('total 912 ms'), `width ${width}`).toBe(true);
+      expect(displayWidth(lines[0]!), `width ${width}`).toBe(durationsEnd);
+    }
+  });
+
+  it('shows a route-less server span with its path, for display only', () => {
+    memory.reset();
+    span('GET', 0, 10, undefined, { kind: SpanKind.SERVER, attributes: { 'url.path': '/healthz' } });
+    span('GET', 20, 30, undefined, { kind: SpanKind.SERVER, attributes: { 'url.path': '/users/7', 'http.route': '/users/:id' } });
+    span('GET', 40, 50, undefined, { kind: SpanKind.CLIENT, attributes: { 'url.path': '/x' } });
+    const lines = renderWaterfall(memory.getFinishedSpans(), { width: 80, color: false, attributes: [] }).filter((l) => l.includes('█'));
+    expect(lines.map((l) => l.split('  ')[0])).toEqual(['GET /healthz', 'GET', 'GET']);
+    expect(memory.getFinishedSpans().map((s) => s.name)).toEqual(['GET', 'GET', 'GET']);
   });
 
   it('separates traces by an empty line, in order of start', () => {
@@ -163,10 +185,10 @@ describe('renderWaterfall', () => {
     expect(lines).toMatchInlineSnapshot(`
       [
         "trace 4bf92f3577b34da6a3ce929d0e0e4731  checkout-api                  total 5 ms",
-        "root                                  █████████████████████████████████     5 ms",
-        "├─ 名前が長いスパン名前が長…                 ██████                         1 ms",
-        "├─ evil name[31mreversed tab                       ███████                  1 ms",
-        "└─ 👩👩👧👦 family été 🇫🇷                                 ██████            1 ms",
+        "root                               ████████████████████████████████████     5 ms",
+        "├─ 名前が長いスパン名前…                  ███████                           1 ms",
+        "├─ evil name[31mreversed…                        ████████                   1 ms",
+        "└─ 👩👩👧👦 family été 🇫🇷                                ███████            1 ms",
       ]
     `);
     for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(80);

@@ -157,3 +157,45 @@ describe('stats() matches what the collector received', () => {
     expect(collector.maxConcurrent).toBe(1);
   });
 });
+
+describe('Ctrl-C with spans pending and a collector that hangs', () => {
+  async function interrupt(args: string[], env: Record<string, string>, second: boolean): Promise<{ result: ChildResult; ms: number }> {
+    let child: import('node:child_process').ChildProcess | undefined;
+    let sentAt = 0;
+    const done = runNode('signal-otlp-app.mjs', args, {
+      env,
+      timeoutMs: 20_000,
+      onStdout: (chunk, c) => {
+        if (!chunk.includes('ready')) return;
+        child = c;
+        sentAt = Date.now();
+        c.kill('SIGINT');
+        if (second) setTimeout(() => c.kill('SIGINT'), 800);
+      },
+    });
+    const result = await done;
+    void child;
+    return { result, ms: Date.now() - sentAt };
+  }
+
+  it('says once that it is flushing, and how to quit; a second Ctrl-C quits at once', async () => {
+    const hanging = await receiver({ type: 'hang' });
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: hanging.url };
+    const { result, ms } = await interrupt([], env, true);
+    expect(result.signal).toBe('SIGINT');
+    expect(result.stderr).toBe('tracelight: flushing 3 spans before exit (at most 5 s; Ctrl-C again to quit)\n');
+    expect(ms).toBeLessThan(3000); // the second Ctrl-C, not the 5 s bound
+  });
+
+  it('says nothing with logLevel none, and nothing when the collector answers at once', async () => {
+    const hanging = await receiver({ type: 'hang' });
+    const quiet = await interrupt(['none'], { OTEL_EXPORTER_OTLP_ENDPOINT: hanging.url }, true);
+    expect(quiet.result.signal).toBe('SIGINT');
+    expect(quiet.result.stderr).toBe('');
+    const healthy = await receiver({ type: 'ok' });
+    const fast = await interrupt([], { OTEL_EXPORTER_OTLP_ENDPOINT: healthy.url }, false);
+    expect(fast.result.signal).toBe('SIGINT');
+    expect(fast.result.stderr).toBe('');
+    expect(healthy.acceptedSpans()).toHaveLength(3);
+  });
+});

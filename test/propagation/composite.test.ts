@@ -60,9 +60,12 @@ describe('createPropagator', () => {
   it('warns once, saying to install it, when B3 is missing, and skips it', () => {
     const options = { b3ModuleId: '@opentelemetry/propagator-b3-not-installed' };
     expect(inject(['tracecontext', 'b3'], options)).toEqual({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
-    inject(['b3'], options);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^tracelight: .*"b3".*npm install @opentelemetry\/propagator-b3/);
+    // B3 alone and missing: the default propagates instead, and says so.
+    expect(inject(['b3'], options)).toMatchObject({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/no usable propagator in "b3"; using the default, tracecontext and baggage/);
   });
 
   it('none propagates nothing, and wins over other names with a warning', () => {
@@ -77,13 +80,15 @@ describe('createPropagator', () => {
     expect(warnings[0]).toMatch(/"none"/);
   });
 
-  it('unknown names warn once through diag and are skipped; duplicates are ignored', () => {
+  it('unknown names warn once through diag and are skipped; duplicates are ignored; only unknown names give the default', () => {
     expect(inject(['xray', 'tracecontext', 'TraceContext', ' tracecontext ', 'xray'])).toEqual({
       traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
     });
-    inject(['xray']);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^tracelight: unknown propagator "xray"/);
+    expect(inject(['xray'])).toMatchObject({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/no usable propagator in "xray"; using the default/);
   });
 
   it('an empty list propagates nothing (the default is the caller\'s)', () => {

@@ -58,8 +58,18 @@ interface Layout {
   nameWidth: number;
   kindWidth: number;
   barWidth: number;
+  /** Columns from the start of a name to the end of its duration; the header's total ends there. */
+  columnsWidth: number;
   attributes: readonly string[];
 }
+
+/** Share of the width the bars get, from 60 columns up, so the timeline grows with the terminal. */
+const BAR_SHARE = 0.45;
+/**
+ * The name column's share of the width (at least 28 columns where there is room); what is left
+ * after the durations is room for errors and attributes on the span's own line.
+ */
+const NAME_SHARE = 0.25;
 
 /**
  * Renders finished spans as one waterfall per trace: a header line, then one line per span in
@@ -94,18 +104,25 @@ export function renderWaterfall(spans: readonly ReadableSpan[], options: Waterfa
 
 function computeLayout(options: WaterfallOptions): Layout {
   const width = Number.isFinite(options.width) && options.width >= 1 ? Math.floor(options.width) : 80;
-  const nameWidth = clamp(Math.floor(width * 0.35), 8, 40);
   const kindWidth = width >= 60 ? KIND_WIDTH : 0;
-  // name, space, [kind, space], bar, space, duration
-  const fixed = nameWidth + 1 + (kindWidth > 0 ? kindWidth + 1 : 0) + 1 + DURATION_WIDTH;
-  // On wide terminals keep some room after the duration so errors and attributes fit inline.
-  const barWidth = clamp(width - fixed - (width >= 100 ? 32 : 0), 1, 48);
+  // A line: name, space, [kind, space], bar, space, duration.
+  const kindColumns = kindWidth > 0 ? kindWidth + 1 : 0;
+  let nameWidth: number;
+  let barWidth: number;
+  if (width >= 60) {
+    barWidth = Math.round(width * BAR_SHARE);
+    nameWidth = Math.min(width - barWidth - kindColumns - 2 - DURATION_WIDTH, Math.max(28, Math.round(width * NAME_SHARE)));
+  } else {
+    nameWidth = clamp(Math.floor(width * 0.35), 8, 40);
+    barWidth = clamp(width - nameWidth - kindColumns - 2 - DURATION_WIDTH, 1, 48);
+  }
   return {
     width,
     color: options.color,
     nameWidth,
     kindWidth,
     barWidth,
+    columnsWidth: nameWidth + 1 + kindColumns + barWidth + 1 + DURATION_WIDTH,
     attributes: options.attributes ?? DEFAULT_WATERFALL_ATTRIBUTES,
   };
 }
@@ -184,7 +201,8 @@ function headerLine(traceId: string, serviceName: string, totalNanos: number, la
   const service = sanitizeText(serviceName);
   const total = `total ${formatDuration(totalNanos)}`;
   const fixed = label.length + displayWidth(id) + 2 + 2 + total.length;
-  const room = layout.width - fixed;
+  // The total ends where the durations end, when the header fits there.
+  const room = Math.min(layout.width, Math.max(layout.columnsWidth, fixed + 1)) - fixed;
   if (room < 1) {
     return finishLine([[label, ANSI.dim], [id, ''], ['  ', ''], [service, ANSI.bold], ['  ', ''], [total, '']], layout);
   }
@@ -217,7 +235,7 @@ function spanLines(
 
   const shownPrefix = truncateToWidth(prefix, Math.max(0, layout.nameWidth - 2));
   const nameRoom = layout.nameWidth - displayWidth(shownPrefix);
-  const name = fitEnd(sanitizeText(String(span.name)), nameRoom);
+  const name = fitEnd(sanitizeText(displayName(span)), nameRoom);
   const segments: Segment[] = [
     [shownPrefix, ANSI.dim],
     [name, prefix === '' ? ANSI.bold : ''],
@@ -247,6 +265,20 @@ function spanLines(
   }
   out.push(finishLine(segments, layout));
   out.push(finishLine([[childPrefix + '  ', ANSI.dim], ...notes], layout));
+}
+
+/**
+ * The name to show: a server span named by its method alone (no route matched, or none known)
+ * reads `GET /hi` with its `url.path`, so `/hi` and `/healthz` differ on screen. Display only:
+ * the exported name stays the method, as the conventions ask.
+ */
+function displayName(span: ReadableSpan): string {
+  const name = String(span.name);
+  if (span.kind !== SpanKind.SERVER) return name;
+  const attributes = span.attributes;
+  const path = attributes['url.path'];
+  if (typeof path !== 'string' || path === '' || attributes['http.route'] !== undefined) return name;
+  return /^(?:[A-Z]+|_OTHER)$/.test(name) ? name + ' ' + path : name;
 }
 
 function bar(offset: number, duration: number, total: number, width: number, failed: boolean): Segment[] {

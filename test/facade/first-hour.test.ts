@@ -1,0 +1,54 @@
+/**
+ * What a new user sees on stderr, from real child processes: level names as users write them,
+ * unknown names that fall back to the default and say so.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runNode } from '../helpers/child.js';
+import { OtlpReceiver } from '../exporters/otlp-receiver.js';
+
+const receivers: OtlpReceiver[] = [];
+afterEach(async () => {
+  for (const r of receivers.splice(0)) await r.close();
+});
+
+async function app(options: object, env: Record<string, string> = {}) {
+  const result = await runNode('config-app.mjs', [JSON.stringify(options)], { env, timeoutMs: 20_000 });
+  expect(result.code).toBe(0);
+  return { ...result, stats: JSON.parse(result.stdout.trim().split('\n').pop()!) as { exported: number } };
+}
+
+describe('logLevel takes the names users write', () => {
+  it("'warn' installs a warn-level logger: a bad option is said on stderr", async () => {
+    const { stderr } = await app({ logLevel: 'warn', exporter: 'none', sampler: 'sometimes' });
+    expect(stderr).toContain('tracelight: unknown sampler "sometimes"; using parentbased_always_on.');
+  });
+
+  it("an unknown level name is said, at warn level, rather than silencing everything", async () => {
+    const { stderr } = await app({ logLevel: 'loud', exporter: 'none' });
+    expect(stderr).toContain('tracelight: logLevel "loud" is unknown (use none, error, warn, info, debug, verbose or all); using warn.');
+  });
+
+  it("'none' says nothing", async () => {
+    const { stderr } = await app({ logLevel: 'none', exporter: 'none', sampler: 'sometimes' });
+    expect(stderr).toBe('');
+  });
+});
+
+describe('unknown exporter names fall back to the default (otlp) and say so', () => {
+  it.each([
+    ['in code', { exporter: 'jaeger', logLevel: 'warn' }, {}, 'the exporter option'],
+    ['in OTEL_TRACES_EXPORTER', { logLevel: 'warn' }, { OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER'],
+  ])('%s: spans still reach the collector', async (_where, options, env, named) => {
+    const receiver = await OtlpReceiver.start();
+    receivers.push(receiver);
+    const { stderr, stats } = await app(options, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...env });
+    expect(stderr).toContain(`tracelight: exporter "jaeger" in ${named} is unknown (use otlp, console or none); using the default, otlp.`);
+    expect(stats.exported).toBe(1);
+    expect(receiver.acceptedSpans().map((s) => s.name)).toEqual(['one']);
+  });
+
+  it('beside a known exporter, an unknown one is skipped, and said', async () => {
+    const { stderr } = await app({ exporter: ['none', 'jaeger'], logLevel: 'warn' });
+    expect(stderr).toContain('exporter "jaeger" in the exporter option is unknown (use otlp, console or none); skipped.');
+  });
+});
