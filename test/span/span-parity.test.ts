@@ -4,13 +4,13 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  BasicTracerProvider,
+  TracerProvider as BasicTracerProvider,
   BatchSpanProcessor,
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
   type SpanLimits,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgetReported } from '../../src/internal/diag.js';
 import { createRedactor } from '../../src/span/redact.js';
@@ -40,7 +40,7 @@ function pair(spanLimits: SpanLimits = {}, batch = false): Pair {
   const oursExporter = new InMemorySpanExporter();
   const officialExporter = new InMemorySpanExporter();
   const processor = (e: InMemorySpanExporter) =>
-    batch ? new BatchSpanProcessor(e, { scheduledDelayMillis: 60_000 }) : new SimpleSpanProcessor(e);
+    batch ? new BatchSpanProcessor({ exporter: e, scheduledDelayMillis: 60_000 }) : new SimpleSpanProcessor({ exporter: e });
   const oursProvider = new LightTracerProvider({
     resource,
     spanLimits,
