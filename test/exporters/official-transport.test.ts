@@ -4,32 +4,20 @@
  * (otlp-exporter-base 0.223 and 0.301), so a release that moves the fields fails here, by name,
  * before users see the fallback. It checks the probe, then the behaviour relied on, for real.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { diag } from '@opentelemetry/api';
 import { findOfficialTransport, installRetryLayer, OFFICIAL_TRANSPORT_ASSUMPTION } from '../../src/exporters/official-transport.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/exporters/retrying-transport.js';
 import { forgetReported } from '../../src/internal/diag.js';
 import { captureDiag } from '../helpers/capture-diag.js';
+import { installedVersion } from '../helpers/installed-version.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { OtlpReceiver } from './otlp-receiver.js';
 import { setupTracing } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const PACKAGES = ['@opentelemetry/exporter-trace-otlp-proto', '@opentelemetry/exporter-trace-otlp-http'] as const;
-/** The installed version of `name` (its package.json may not be exported), for the test names. */
-function installedVersion(name: string): string {
-  for (let dir = dirname(require.resolve(name)); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === name) return pkg.version ?? '?';
-    }
-  }
-  return '?';
-}
 const exporterBase = { version: installedVersion('@opentelemetry/otlp-exporter-base') };
 
 interface OfficialExporter {
