@@ -3,7 +3,10 @@
 // OpenTelemetry 3.x generation (api 1.10, core/resources/sdk-trace 3.1, exporters 0.301) in place
 // of 2.x, so CI can run the whole suite on both generations from two lock files. Everything else
 // (vitest, tsup, typescript, express...) stays at the root's exact versions.
-//   node .ci/gen3/sync.mjs          rewrite package.json (then: npm install --package-lock-only --prefix .ci/gen3)
+//   node .ci/gen3/sync.mjs          rewrite package.json; then refresh the lock from the root's, so
+//                                   everything but OpenTelemetry resolves as at the root (npm ci needs
+//                                   it whole): cp package-lock.json .ci/gen3/ &&
+//                                   npm install --package-lock-only --prefix .ci/gen3
 //   node .ci/gen3/sync.mjs --check  exit 1 if package.json is out of date with the root's
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -51,7 +54,7 @@ if (process.argv.includes('--check')) {
     current = readFileSync(target, 'utf8');
   } catch {}
   if (current !== text) {
-    console.error('.ci/gen3/package.json is out of date: run node .ci/gen3/sync.mjs, then npm install --package-lock-only --prefix .ci/gen3');
+    console.error('.ci/gen3/package.json is out of date: run node .ci/gen3/sync.mjs and refresh the lock (see its header)');
     process.exit(1);
   }
 } else {
