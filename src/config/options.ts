@@ -1,5 +1,5 @@
 import type { Attributes, DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
-import type { Sampler, SpanExporter, SpanLimits } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanExporter, SpanLimits } from '../internal/sdk.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
 import type { RedactOptions } from '../span/redact.js';
 

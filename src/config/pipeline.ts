@@ -1,7 +1,6 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { defaultResource, resourceFromAttributes, SimpleSpanProcessor } from '../internal/sdk.js';
+import type { SpanExporter, SpanProcessor } from '../internal/sdk.js';
 import { TracelightContextManager } from '../context/async-local-storage-context-manager.js';
 import { TracelightBatchSpanProcessor } from '../exporters/batch-span-processor.js';
 import { createOtlpExporter } from '../exporters/otlp.js';
@@ -73,7 +72,7 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       const exporter = new ConsoleWaterfallExporter({ serviceName: config.serviceName });
       waterfalls.push(exporter);
       // The waterfall buffers per trace itself; hand it every span as it ends.
-      processors.push(new SimpleSpanProcessor(exporter));
+      processors.push(new SimpleSpanProcessor({ exporter: exporter }));
       continue;
     }
     let exporter: SpanExporter;

@@ -1,6 +1,6 @@
 import type { Attributes, DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
 import { DiagLogLevel as Level } from '@opentelemetry/api';
-import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanExporter } from '../internal/sdk.js';
 import { warnOnce } from '../internal/diag.js';
 import { checkedNumber } from '../internal/validate.js';
 import { createPropagator } from '../propagation/composite.js';

@@ -3,8 +3,8 @@ import {
   AlwaysOnSampler,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
-import type { Sampler } from '@opentelemetry/sdk-trace-base';
+} from '../internal/sdk.js';
+import type { Sampler } from '../internal/sdk.js';
 import { warnOnce } from '../internal/diag.js';
 import { parentBasedAlwaysOn } from '../span/default-sampler.js';
 import type { SamplerName } from './options.js';

@@ -1,8 +1,8 @@
 import { context, TraceFlags } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
-import type { ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode, suppressTracing } from '../internal/sdk-core.js';
+import type { ExportResult } from '../internal/sdk-core.js';
+import type { ReadableSpan, SdkSpan as Span, SpanExporter, SpanProcessor } from '../internal/sdk.js';
 import { validNumber } from '../internal/validate.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
 import { FailureReporter } from './failure-reporter.js';

@@ -1,16 +1,17 @@
 import { createRequire } from 'node:module';
 import type { Agent as HttpAgent } from 'node:http';
-import { ExportResultCode } from '@opentelemetry/core';
-import type { ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode } from '../internal/sdk-core.js';
+import type { ExportResult } from '../internal/sdk-core.js';
+import type { ReadableSpan, SpanExporter } from '../internal/sdk.js';
 import type * as OtlpProtoModule from '@opentelemetry/exporter-trace-otlp-proto';
-import { errorOnce, warnOnce } from '../internal/diag.js';
+import { errorOnce } from '../internal/diag.js';
 import { checkAssumptions } from '../internal/node-assumptions.js';
 import { describeError } from '../internal/safe-call.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
 import { resolveOtlpTracesUrl } from './otlp-endpoint.js';
-import { CountingRetryingTransport, DEFAULT_RETRY_POLICY } from './retrying-transport.js';
-import type { ExporterTransport, RetryPolicy } from './retrying-transport.js';
+import { installRetryLayer } from './official-transport.js';
+import { DEFAULT_RETRY_POLICY } from './retrying-transport.js';
+import type { CountingRetryingTransport, RetryPolicy } from './retrying-transport.js';
 
 /** OTLP encodings over HTTP we support (`OTEL_EXPORTER_OTLP_PROTOCOL`); gRPC is not. */
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -77,7 +78,8 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
  *   appends `/v1/traces` to it, and an explicit URL, timeout and compression always win over
  *   its own reading of `OTEL_EXPORTER_OTLP_*`. (Headers from `OTEL_EXPORTER_OTLP_(TRACES_)HEADERS`
  *   are still merged in by the official exporter under the ones given here; it has no switch.)
- * - Its retry layer is replaced by our own: same schedule, but retries
+ * - Its retry layer is replaced by our own (through private fields: see
+ *   src/exporters/official-transport.ts): same schedule, but retries
  *   are counted, final failures carry an actionable `ExportFailure`, waits are unref'ed and
  *   `shutdown()` stops retrying at once.
  * - It uses its own keep-alive HTTP agent, destroyed at `shutdown()` so no socket lingers.
@@ -251,38 +253,6 @@ function unrefSockets<A extends HttpAgent>(agent: A): A {
     };
   }
   return agent;
-}
-
-/**
- * Swaps the official retrying transport (otlp-exporter-base 0.223: `exporter._delegate._transport`,
- * a `RetryingTransport` around the HTTP transport in its `_transport`) for ours around the same
- * HTTP transport. These are private fields: if their shape changes, the official retries stay in
- * place (uncounted) and a test in test/exporters fails. This can go if the official exporter
- * ever exposes a retry count or a transport option.
- */
-function installRetryLayer(official: object, url: string, policy: RetryPolicy): CountingRetryingTransport | undefined {
-  const delegate = (official as { _delegate?: { _transport?: unknown } })._delegate;
-  const outer = delegate?._transport as { _transport?: unknown } | undefined;
-  const inner = outer?._transport;
-  if (delegate === undefined || !isTransport(outer) || !isTransport(inner)) {
-    warnOnce(
-      'assumption:otlpTransport',
-      "the official OTLP exporter changed shape (its `_delegate._transport._transport`); fallback: its own retries are used, not counted in stats() and not paused at shutdown. Please report it to tracelight.",
-    );
-    return undefined;
-  }
-  const retrying = new CountingRetryingTransport(inner, url, policy);
-  delegate._transport = retrying;
-  return retrying;
-}
-
-function isTransport(value: unknown): value is ExporterTransport {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as ExporterTransport).send === 'function' &&
-    typeof (value as ExporterTransport).shutdown === 'function'
-  );
 }
 
 /** Stands in when OTLP cannot work: fails every export with the reason, so it is counted and reported once. */

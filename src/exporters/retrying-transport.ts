@@ -22,7 +22,7 @@ export interface RetryPolicy {
 }
 
 /**
- * The schedule of the official exporter (otlp-exporter-base 0.223 `RetryingTransport`): five
+ * The schedule of the official exporter (otlp-exporter-base 0.223 and 0.301 `RetryingTransport`): five
  * retries, 1 s growing ×1.5 up to 5 s, ±20 % jitter, all within the export timeout. It follows
  * the OTLP/HTTP specification: retry 429, 502, 503, 504 and network errors with exponential
  * backoff, honour `Retry-After`, never retry other statuses.

@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '../internal/sdk.js';
 import { hrTimeToNanos } from './waterfall/format-duration.js';
 
 /** A span in a {@link buildSpanForest} forest. */

@@ -12,9 +12,9 @@ import { otelGlobals } from './otel-globals.js';
  * hold, reported once through `diag.warn` by {@link checkAssumptions}.
  *
  * The hot paths read these internals inline (a call per event would cost); this module is where
- * they are listed, checked and explained. One more lives with its code, since probing it needs
- * the package: the official OTLP exporter's transport fields (`installRetryLayer` in
- * src/exporters/otlp.ts, warned about there, canary in test/exporters/otlp.test.ts).
+ * they are listed, checked and explained. One more has its own module, since probing it needs
+ * the package: the official OTLP exporter's transport fields (src/exporters/official-transport.ts,
+ * canary in test/exporters/official-transport.test.ts, run on both OpenTelemetry generations).
  * @internal
  */
 export interface Assumption {

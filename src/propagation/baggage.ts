@@ -5,7 +5,7 @@
  */
 import { propagation } from '@opentelemetry/api';
 import type { BaggageEntry, Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { isTracingSuppressed } from '../internal/sdk-core.js';
 import { encodeBaggageMember } from './baggage-encode.js';
 import { parseBaggage } from './baggage-parse.js';
 import { BAGGAGE_HEADER, BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, BAGGAGE_MAX_MEMBER_LENGTH } from './constants.js';

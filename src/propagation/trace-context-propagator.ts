@@ -4,7 +4,7 @@
  */
 import { trace } from '@opentelemetry/api';
 import type { Context, SpanContext, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { isTracingSuppressed } from '../internal/sdk-core.js';
 import { TRACEPARENT_HEADER, TRACESTATE_HEADER } from './constants.js';
 import { formatTraceParent, parseTraceParent } from './traceparent.js';
 import { lazyTraceState, traceStateHeaderValue } from './tracestate.js';

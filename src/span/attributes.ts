@@ -1,5 +1,5 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { isAttributeValue } from '@opentelemetry/core';
+import { isAttributeValue } from '../internal/sdk-core.js';
 import { warnOnce } from '../internal/diag.js';
 
 /** `Object.prototype.hasOwnProperty`, to call on user objects that may shadow it. @internal */

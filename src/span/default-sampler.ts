@@ -1,5 +1,5 @@
-import { AlwaysOnSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
-import type { Sampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, ParentBasedSampler } from '../internal/sdk.js';
+import type { Sampler } from '../internal/sdk.js';
 
 /** Set on the `parentbased_always_on` samplers tracelight builds itself. @internal */
 export const PARENT_BASED_ALWAYS_ON = Symbol('tracelight.parentBasedAlwaysOn');

@@ -1,7 +1,6 @@
 import type { Context } from '@opentelemetry/api';
-import type { InstrumentationScope } from '@opentelemetry/core';
-import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { InstrumentationScope } from '../internal/sdk-core.js';
+import type { ReadableSpan, Resource, SdkSpan, SpanProcessor } from '../internal/sdk.js';
 import { errorOnce } from '../internal/diag.js';
 import { describeError } from '../internal/safe-call.js';
 import type { Redactor } from './redact.js';

@@ -12,9 +12,8 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import type { InstrumentationScope } from '@opentelemetry/core';
-import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { InstrumentationScope } from '../internal/sdk-core.js';
+import type { ReadableSpan, Resource, TimedEvent } from '../internal/sdk.js';
 import { warnOnce } from '../internal/diag.js';
 import { hasOwn, isRecordable, sanitizeAttributes, truncateValue } from './attributes.js';
 import {

@@ -1,6 +1,6 @@
 import type { Tracer, TracerOptions, TracerProvider } from '@opentelemetry/api';
-import { defaultResource, type Resource } from '@opentelemetry/resources';
-import type { Sampler, SpanLimits, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { defaultResource } from '../internal/sdk.js';
+import type { Resource, Sampler, SpanLimits, SpanProcessor } from '../internal/sdk.js';
 import { errorOnce } from '../internal/diag.js';
 import { describeError } from '../internal/safe-call.js';
 import { parentBasedAlwaysOn } from './default-sampler.js';

@@ -14,8 +14,8 @@ import {
   type Tracer,
   type TraceState,
 } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
-import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
+import { isTracingSuppressed } from '../internal/sdk-core.js';
+import { SamplingDecision, type Sampler, type SamplingResult } from '../internal/sdk.js';
 import { errorOnce } from '../internal/diag.js';
 import { lightBase } from '../internal/light-context.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../internal/owned-attributes.js';

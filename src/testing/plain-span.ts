@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '../internal/sdk.js';
 import { buildSpanForest } from '../exporters/span-tree.js';
 import type { SpanNode } from '../exporters/span-tree.js';
 

@@ -1,7 +1,6 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { resourceFromAttributes, defaultResource } from '@opentelemetry/resources';
-import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan, Sampler, SpanLimits } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, defaultResource, InMemorySpanExporter, resourceFromAttributes, SimpleSpanProcessor } from '../internal/sdk.js';
+import type { ReadableSpan, Sampler, SpanLimits } from '../internal/sdk.js';
 import { TracelightContextManager } from '../context/async-local-storage-context-manager.js';
 import { createPropagator } from '../propagation/composite.js';
 import { createRedactor } from '../span/redact.js';
@@ -69,7 +68,7 @@ export function setupTestTracing(options: TestTracingOptions = {}): TestTracing 
     resource: defaultResource().merge(resourceFromAttributes({ 'service.name': options.serviceName ?? 'test' })),
     sampler: options.sampler ?? new AlwaysOnSampler(),
     ...(options.spanLimits ? { spanLimits: options.spanLimits } : {}),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
     redactor: createRedactor(options.redact ?? {}),
   });
   trace.disable();

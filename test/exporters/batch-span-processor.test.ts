@@ -1,8 +1,8 @@
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
-import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, TracerProvider as BasicTracerProvider, InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
 import { captureDiag, setupTracing, sleep, until, watchUnhandledRejections } from './helpers.js';

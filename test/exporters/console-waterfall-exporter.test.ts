@@ -1,7 +1,7 @@
 import { context, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
-import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
 import { ConsoleWaterfallExporter } from '../../src/exporters/waterfall/console-waterfall-exporter.js';
@@ -30,7 +30,7 @@ function start(options: ConsoleExporterOptions = {}) {
     shutdown: () => exporter.shutdown(),
     forceFlush: () => exporter.forceFlush(),
   };
-  const tracing = setupTracing([new SimpleSpanProcessor(recording)]);
+  const tracing = setupTracing([new SimpleSpanProcessor({ exporter: recording })]);
   close = tracing.close;
   return { exporter, lines, results, tracer: tracing.tracer };
 }

@@ -3,8 +3,8 @@ import { context, diag, DiagLogLevel, trace } from '@opentelemetry/api';
 import type { DiagLogger, Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import type { IdGenerator, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider as BasicTracerProvider } from '@opentelemetry/sdk-trace';
+import type { IdGenerator, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 export const SERVICE = { 'service.name': 'checkout-api', 'service.version': '1.4.2' };
 

@@ -4,7 +4,7 @@
  * message per kind of failure, and spans flow again once the collector is back.
  */
 import type { Tracer } from '@opentelemetry/api';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
 import type { BatchSpanProcessorOptions } from '../../src/exporters/batch-span-processor.js';

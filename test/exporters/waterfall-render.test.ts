@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import type { Context, HrTime, SpanContext, Tracer } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { IdGenerator, ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { IdGenerator, ReadableSpan } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayWidth, sanitizeText, truncateToWidth } from '../../src/exporters/waterfall/display-width.js';
@@ -31,7 +31,7 @@ let tracer: Tracer;
 let close: () => Promise<void>;
 
 beforeAll(() => {
-  const tracing = setupTracing([new SimpleSpanProcessor(memory)], { idGenerator: ids });
+  const tracing = setupTracing([new SimpleSpanProcessor({ exporter: memory })], { idGenerator: ids });
   tracer = tracing.tracer;
   close = tracing.close;
 });

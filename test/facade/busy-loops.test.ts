@@ -7,8 +7,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider as BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init, withSpan } from '../../src/index.js';
 import type { TracelightHandle, TracelightStats } from '../../src/index.js';
@@ -64,7 +64,7 @@ function delta(): { ended: number; exported: number; dropped: number; queued: nu
 
 /** The official SDK on the same loop shape, for "loses no more than the official SDK". */
 function officialTracer(exporter: CountingExporter): { tracer: Tracer; provider: BasicTracerProvider } {
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: exporter })] });
   return { tracer: provider.getTracer('official'), provider };
 }
 

@@ -1,5 +1,5 @@
 import { context, diag, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureDiag } from '../helpers/capture-diag.js';
 import { collectingExporter, freshTracelight } from '../helpers/fresh-tracelight.js';

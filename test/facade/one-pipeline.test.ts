@@ -5,7 +5,7 @@
  * honoured by withSpan.
  */
 import { diag, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider as BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { captureDiag } from '../helpers/capture-diag.js';
 import { collectingExporter, freshTracelight } from '../helpers/fresh-tracelight.js';
@@ -19,7 +19,7 @@ describe('in one process', () => {
   it('with another provider registered first, withSpan and handle.tracer spans go to it, as the warning says', async () => {
     const tl = await freshTracelight();
     const other = new InMemorySpanExporter();
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(other)] }));
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: other })] }));
     const messages = captureDiag();
     const ours = collectingExporter();
     const handle = tl.init({ serviceName: 'second', exporter: ours, flushOnExit: false });
@@ -48,7 +48,7 @@ describe('in one process', () => {
     const ran = tl.withSpan('while-disabled', (span) => span.isRecording());
     expect(ran).toBe(false);
     const later = new InMemorySpanExporter();
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(later)] }));
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: later })] }));
     tl.withSpan('after', () => undefined);
     await handle.forceFlush();
     expect(ours.spans.map((s) => s.name)).toEqual(['before']);

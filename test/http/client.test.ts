@@ -9,8 +9,8 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } f
 import type { Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider as BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { enableHttpInstrumentation } from '../../src/instrumentations/http/index.js';
 import type { HttpInstrumentationOptions, OutgoingRequestInfo, OutgoingResponseInfo } from '../../src/instrumentations/http/index.js';
@@ -389,7 +389,7 @@ describe('what is not traced or not propagated', () => {
     });
     const port = await listen(collector);
     const exporting = new BasicTracerProvider({
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces` }))],
+      spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces` }) })],
     });
     // Export from inside a traced request, the worst case for leaking context.
     await inParent(async () => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { SpanKind, trace } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, expect, test } from 'vitest';
 import { enableHttpInstrumentation } from '../../src/instrumentations/http/index.js';
 import { close, listen, parentId, request, setupOtel, waitForSpans } from './helpers.js';

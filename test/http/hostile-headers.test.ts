@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { ROOT_CONTEXT, baggageEntryMetadataFromString, context, propagation } from '@opentelemetry/api';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, injectContext } from '../../src/index.js';
 import type { TracelightHandle } from '../../src/index.js';

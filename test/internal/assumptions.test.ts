@@ -2,15 +2,15 @@
  * Canaries: one test per assumption about internals we do not own (src/internal/node-assumptions.ts),
  * run on every Node version in CI, so a new version that breaks one fails here, by name, before
  * users see a fallback. Each checks the probe and the behaviour the code relies on, for real.
- * (The official OTLP exporter's transport fields have theirs in test/exporters/otlp.test.ts:
- * "is installed in the official exporter and counts retries".)
+ * (The official OTLP exporter's transport fields have theirs in
+ * test/exporters/official-transport.test.ts.)
  */
 import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { context, diag, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider as BasicTracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ASSUMPTIONS } from '../../src/internal/node-assumptions.js';
 import { otelGlobals } from '../../src/internal/otel-globals.js';

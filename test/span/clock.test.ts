@@ -7,14 +7,14 @@
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { HrTime } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { LightTracerProvider } from '../../src/span/tracer-provider.js';
 
 const HOUR = 3_600_000;
 const exporter = new InMemorySpanExporter();
-const tracer = new LightTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('clock');
+const tracer = new LightTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })] }).getTracer('clock');
 
 beforeAll(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
 afterAll(() => context.disable());

@@ -1,6 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor, type RedactOptions } from '../../src/span/redact.js';
 import { LightTracerProvider } from '../../src/span/tracer-provider.js';
@@ -20,7 +20,7 @@ const link = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
 function record(redact?: RedactOptions | false): ReadableSpan {
   const exporter = new InMemorySpanExporter();
   const provider = new LightTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
     redactor: redact === undefined ? undefined : createRedactor(redact),
   });
   setWithSpanTracer(provider.getTracer('tracelight'));
@@ -114,7 +114,7 @@ describe('redaction', () => {
 
   it('redaction also applies under trace.getTracer (global provider)', () => {
     const exporter = new InMemorySpanExporter();
-    const provider = new LightTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const provider = new LightTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })] });
     setWithSpanTracer(undefined);
     trace.setGlobalTracerProvider(provider);
     try {

@@ -20,7 +20,7 @@ import {
   type ReadableSpan,
   type Sampler,
   type SamplingResult,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgetReported } from '../../src/internal/diag.js';
 import { randomSpanId, randomTraceId } from '../../src/span/ids.js';
@@ -39,7 +39,7 @@ afterAll(() => {
 
 function setup(sampler?: Sampler) {
   const exporter = new InMemorySpanExporter();
-  const provider = new LightTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new LightTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })] });
   return { exporter, provider, tracer: provider.getTracer('t') };
 }
 
@@ -310,7 +310,7 @@ describe('start attributes', () => {
     const exporter = new InMemorySpanExporter();
     const provider = new LightTracerProvider({
       spanLimits: { attributeCountLimit: 3, attributeValueLengthLimit: 4 },
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
     });
     const input = { a: 'abcdefgh', gone: null, db_password: 'hunter2', bad: { nested: true }, b: 1, c: true, d: 'x' } as unknown as Attributes;
     const before = { ...input };
@@ -325,7 +325,7 @@ describe('start attributes', () => {
   it('an owned object (ATTRIBUTES_OWNED) is validated, limited and redacted in place, and becomes the span\'s', async () => {
     const { ATTRIBUTES_OWNED } = await import('../../src/internal/owned-attributes.js');
     const exporter = new InMemorySpanExporter();
-    const provider = new LightTracerProvider({ spanLimits: { attributeCountLimit: 3 }, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const provider = new LightTracerProvider({ spanLimits: { attributeCountLimit: 3 }, spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })] });
     const owned = { 'http.request.method': 'GET', gone: undefined, token: 'secret', bad: { x: 1 }, n: 2, extra: 'over the limit' } as unknown as Attributes;
     provider.getTracer('t').startSpan('s', { attributes: owned, [ATTRIBUTES_OWNED]: true } as never).end();
     const span = exporter.getFinishedSpans()[0]!;
@@ -343,7 +343,7 @@ describe('start attributes', () => {
       },
       toString: () => 'mutating',
     };
-    const provider = new LightTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const provider = new LightTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })] });
     provider.getTracer('t').startSpan('s', { attributes: { a: 1 } }).end();
     expect(exporter.getFinishedSpans()[0]!.attributes).toEqual({ a: 1, 'sampler.added': 'yes' });
   });
@@ -351,7 +351,7 @@ describe('start attributes', () => {
 
 describe('default sampler (parentbased_always_on, decided inline)', () => {
   it('decides as the official ParentBasedSampler for roots, local and remote parents, sampled or not, valid or not', async () => {
-    const { ParentBasedSampler, AlwaysOnSampler } = await import('@opentelemetry/sdk-trace-base');
+    const { ParentBasedSampler, AlwaysOnSampler } = await import('@opentelemetry/sdk-trace');
     const fast = new LightTracerProvider().getTracer('t');
     const official = new LightTracerProvider({ sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) }).getTracer('t');
     const state = new TraceState('k=v');

@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { traced } from '../../src/span/traced.js';
 import { LightTracerProvider } from '../../src/span/tracer-provider.js';
@@ -34,7 +34,7 @@ for (const mode of modes) {
   describe(`withSpan (${mode})`, () => {
     beforeEach(() => {
       exporter = new InMemorySpanExporter();
-      provider = new LightTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      provider = new LightTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })] });
       if (mode === 'init tracer') setWithSpanTracer(provider.getTracer('tracelight'));
       else trace.setGlobalTracerProvider(provider);
     });
@@ -334,9 +334,9 @@ describe('withSpan without tracelight', () => {
   });
 
   it('works under the official BasicTracerProvider', async () => {
-    const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
+    const { TracerProvider: BasicTracerProvider } = await import('@opentelemetry/sdk-trace');
     const official = new InMemorySpanExporter();
-    const p = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(official)] });
+    const p = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: official })] });
     trace.setGlobalTracerProvider(p);
     try {
       await withSpan('official-parent', async () => {

@@ -1,6 +1,6 @@
-import { ExportResultCode } from '@opentelemetry/core';
-import type { ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode } from '../../internal/sdk-core.js';
+import type { ExportResult } from '../../internal/sdk-core.js';
+import type { ReadableSpan, SpanExporter } from '../../internal/sdk.js';
 import { describeError } from '../../internal/safe-call.js';
 import { warnOnce } from '../../internal/diag.js';
 import { validNumber } from '../../internal/validate.js';

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { AttributeValue } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '../../internal/sdk.js';
 import { displayWidth, fitEnd, fitStart, sanitizeText, truncateToWidth } from './display-width.js';
 import { buildSpanForest } from '../span-tree.js';
 import type { SpanNode } from '../span-tree.js';

@@ -10,7 +10,7 @@
 import dc from 'node:diagnostics_channel';
 import { context } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { isTracingSuppressed } from '../../internal/sdk-core.js';
 import { errorOnce, warnOnce } from '../../internal/diag.js';
 import { describeError } from '../../internal/safe-call.js';
 import {

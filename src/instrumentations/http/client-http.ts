@@ -22,7 +22,7 @@ import http from 'node:http';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { context } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { isTracingSuppressed } from '../../internal/sdk-core.js';
 import { errorOnce, warnOnce } from '../../internal/diag.js';
 import { describeError } from '../../internal/safe-call.js';
 import { reportSteppingAside } from './coexistence.js';

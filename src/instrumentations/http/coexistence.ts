@@ -19,7 +19,7 @@
 import dc from 'node:diagnostics_channel';
 import { context, diag } from '@opentelemetry/api';
 import type { ContextManager } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType } from '../../internal/sdk-core.js';
 import { DIAG_PREFIX } from '../../internal/diag.js';
 import { otelGlobals } from '../../internal/otel-globals.js';
 
