@@ -12,9 +12,11 @@ import { OtlpReceiver } from '../exporters/otlp-receiver.js';
 import type { ReceivedSpan } from '../exporters/otlp-receiver.js';
 import { runNode } from '../helpers/child.js';
 import { bundle } from './bundlers.js';
-import type { Bundle, BundlerName } from './bundlers.js';
+import type { Bundle, BundleOptions, BundlerName } from './bundlers.js';
 
 const CALLS = 5;
+/** Bundling takes 1–16 s here (ncc's first run is the slowest); room for a busy CI machine. */
+const BUNDLE_TEST_TIMEOUT = 60_000;
 /** Per call: `call` (withSpan), the fetch CLIENT span, the SERVER span, `handle` (withSpan). */
 const SPANS = CALLS * 4;
 
@@ -31,8 +33,8 @@ interface AppOutput {
   stats: { exported: number; spansEnded: number; dropped: Record<string, number>; queueDepth: number };
 }
 
-async function bundleAlone(bundler: BundlerName, entry: string, external?: string[]): Promise<Bundle> {
-  const b = await bundle(bundler, entry, external === undefined ? {} : { external });
+async function bundleAlone(bundler: BundlerName, entry: string, options: BundleOptions = {}): Promise<Bundle> {
+  const b = await bundle(bundler, entry, options);
   folders.push(b.dir);
   // Nothing the bundle could load lies beside it or above it.
   expect(() => createRequire(join(b.dir, 'probe.js')).resolve('@opentelemetry/api')).toThrow();
@@ -65,9 +67,15 @@ function checkTraces(spans: ReceivedSpan[]): void {
 }
 
 describe('a bundled app, alone in an empty folder, exports every span over OTLP', () => {
-  const cases: Array<{ bundler: BundlerName; entry: string; label: string }> = [
+  const cases: Array<{ bundler: BundlerName; entry: string; label: string; options?: BundleOptions }> = [
     { bundler: 'esbuild-cjs', entry: 'app.cjs', label: 'esbuild --format=cjs, CommonJS app (our CommonJS build)' },
     { bundler: 'esbuild-cjs', entry: 'app.mjs', label: 'esbuild --format=cjs, ES module app (our ES module build)' },
+    {
+      bundler: 'esbuild-cjs',
+      entry: 'app.mjs',
+      label: "esbuild --format=cjs --main-fields=module,main (the README's smaller bundle)",
+      options: { mainFields: ['module', 'main'] },
+    },
     { bundler: 'esbuild-esm', entry: 'app.mjs', label: 'esbuild --format=esm with the createRequire banner' },
     { bundler: 'webpack', entry: 'app.mjs', label: 'webpack, target node, ES module app' },
     { bundler: 'webpack', entry: 'app.cjs', label: 'webpack, target node, CommonJS app' },
@@ -77,7 +85,7 @@ describe('a bundled app, alone in an empty folder, exports every span over OTLP'
   for (const c of cases) {
     it(c.label, async () => {
       receiver = await OtlpReceiver.start();
-      const b = await bundleAlone(c.bundler, c.entry);
+      const b = await bundleAlone(c.bundler, c.entry, c.options);
       // The exporters are in the bundle: bundlers followed our literal specifiers.
       expect(b.warnings).toEqual([]);
       const r = await run(b);
@@ -92,7 +100,7 @@ describe('a bundled app, alone in an empty folder, exports every span over OTLP'
         expect(req.schemaError).toBeNull();
       }
       checkTraces(receiver.spans());
-    });
+    }, BUNDLE_TEST_TIMEOUT);
   }
 
   it('http/json, chosen at run time, is in the bundle too', async () => {
@@ -110,7 +118,7 @@ describe('an exporter package missing at run time', () => {
 
   it('is said once on stderr by default, naming the package and the fix for bundles and installs; the app runs on', async () => {
     receiver = await OtlpReceiver.start();
-    const b = await bundleAlone('esbuild-cjs', 'app.mjs', [PROTO]);
+    const b = await bundleAlone('esbuild-cjs', 'app.mjs', { external: [PROTO] });
     const r = await run(b);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as AppOutput;
@@ -127,7 +135,7 @@ describe('an exporter package missing at run time', () => {
 
   it('goes through the diag logger when one is set, and OTEL_LOG_LEVEL=none silences it', async () => {
     receiver = await OtlpReceiver.start();
-    const b = await bundleAlone('esbuild-cjs', 'app.cjs', [PROTO]);
+    const b = await bundleAlone('esbuild-cjs', 'app.cjs', { external: [PROTO] });
     const silent = await run(b, { OTEL_LOG_LEVEL: 'none' });
     expect(silent.code).toBe(0);
     expect(silent.stderr).toBe('');

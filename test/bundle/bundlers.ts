@@ -13,9 +13,12 @@ import webpack from 'webpack';
 
 const require = createRequire(import.meta.url);
 
-/** The package root: bundlers resolve `tracelight` from here to its built `dist/`. */
+/**
+ * The package root: bundlers resolve `tracelight` from here to its built `dist/`. (Two levels up
+ * from test/bundle/, and from bench/out/ where bench/bundle.bench.ts runs.)
+ */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+export const FIXTURES = join(ROOT, 'test', 'bundle', 'fixtures');
 
 /** The banner the README documents for esbuild's ES module output (CommonJS dependencies call `require`). */
 export const ESM_BANNER =
@@ -39,6 +42,8 @@ export interface BundleOptions {
   minify?: boolean;
   /** Packages left out of the bundle (to show what happens when one is missing at run time). */
   external?: string[];
+  /** esbuild only: package.json fields to prefer (`['module', 'main']` takes ES module builds). */
+  mainFields?: string[];
 }
 
 /** Bundles `entry` (a file in test/bundle/fixtures) with `bundler`; see the module comment. */
@@ -60,6 +65,7 @@ export async function bundle(bundler: BundlerName, entry: string, options: Bundl
         outfile: join(outDir, outName),
         minify: options.minify ?? false,
         external: options.external ?? [],
+        ...(options.mainFields ? { mainFields: options.mainFields } : {}),
         logLevel: 'silent',
         ...(bundler === 'esbuild-esm' ? { banner: { js: ESM_BANNER } } : {}),
       });
