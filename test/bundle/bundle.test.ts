@@ -113,6 +113,27 @@ describe('a bundled app, alone in an empty folder, exports every span over OTLP'
   });
 });
 
+describe('OTEL_PROPAGATORS=b3 in a bundle (@opentelemetry/propagator-b3, an optional peer, installed at build time)', () => {
+  it('from CommonJS sources, the bundle holds it: the trace crosses fetch by B3 headers alone', async () => {
+    receiver = await OtlpReceiver.start();
+    const b = await bundleAlone('esbuild-cjs', 'app.cjs');
+    const r = await run(b, { OTEL_PROPAGATORS: 'b3', OTEL_LOG_LEVEL: 'warn' });
+    expect(r.stderr).toBe('');
+    checkTraces(receiver.spans());
+  });
+
+  it('from ES module sources, it is not bundled: one warning says to pass a B3 propagator', async () => {
+    receiver = await OtlpReceiver.start();
+    const b = await bundleAlone('esbuild-cjs', 'app.mjs');
+    const r = await run(b, { OTEL_PROPAGATORS: 'tracecontext,b3', OTEL_LOG_LEVEL: 'warn' });
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('propagator "b3" needs the optional package @opentelemetry/propagator-b3');
+    expect(r.stderr).toContain('pass a B3 propagator in the `propagators` option');
+    checkTraces(receiver.spans());
+  });
+});
+
 describe('an exporter package missing at run time', () => {
   const PROTO = '@opentelemetry/exporter-trace-otlp-proto';
 
