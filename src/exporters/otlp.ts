@@ -86,7 +86,8 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
 /**
  * Creates an OTLP/HTTP span exporter on top of the official
  * `@opentelemetry/exporter-trace-otlp-proto` (http/protobuf) or `-otlp-http` (http/json), loaded
- * here on first use so that apps without OTLP do not pay for them.
+ * here on first use so that apps without OTLP do not pay for them (asynchronously: see
+ * {@link LOADERS}; exports made before it has loaded wait for it).
  *
  * What differs from constructing the official exporter directly:
  * - The URL is resolved here, per the specification (see {@link resolveOtlpTracesUrl}), and
@@ -100,9 +101,10 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
  * - It uses its own keep-alive HTTP agent, destroyed at `shutdown()` so no socket lingers.
  * - Nothing is logged per batch: failures reach the span processor, which reports each kind once.
  *
- * Never throws: when the package cannot be loaded or the endpoint is invalid, it reports once
- * through `diag` and returns an exporter that fails every export (so the processor drops and
- * counts the spans).
+ * Never throws: when the endpoint is invalid, it reports once through `diag` and returns an
+ * exporter that fails every export (so the processor drops and counts the spans); when the
+ * package cannot be loaded, every export fails the same way, and the message (which names the
+ * missing module and the fix for installs and bundles) goes to stderr if no `diag` logger is set.
  */
 export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpSpanExporter {
   let protocol: OtlpProtocol = options.protocol ?? 'http/protobuf';
