@@ -1,6 +1,32 @@
 import { defineConfig } from 'tsup';
+import type { Options } from 'tsup';
 
-/** Public entry points; each becomes a subpath in package.json `exports`. */
+type TsupPlugin = NonNullable<Options['plugins']>[number];
+
+/**
+ * In the CommonJS build, turns esbuild's `__require("pkg")` shim calls back into plain
+ * `require("pkg")`, and the then unused shim into a stub. tsup builds split CommonJS through
+ * esbuild's ES module output, which routes every `require()` through the shim; bundlers follow
+ * only a literal `require("pkg")` (the modules we load lazily must be in users' bundles), and
+ * webpack warns about the shim's bare `require`. Line and column counts stay as they were, so
+ * the source maps stay right; a shim call with a computed name fails the build.
+ */
+const literalRequires: TsupPlugin = {
+  name: 'literal-requires',
+  renderChunk(code, chunk) {
+    if (this.format !== 'cjs') return undefined;
+    let out = code.replace(/\b(?:[\w$]+\.)?__require\((?=\s*(?:\/\*[\s\S]*?\*\/\s*)*["'])/g, (m) => ' '.repeat(m.length - 8) + 'require(');
+    out = out.replace(/var __require = \/\* @__PURE__ \*\/ \(\(x\) =>[\s\S]*?is not supported'\);\n\}\);/, (m) => {
+      const stub = 'var __require = (x) => { throw Error(`Dynamic require of "${x}" is not supported`); };';
+      return stub + '\n'.repeat(m.split('\n').length - 1);
+    });
+    if (/\b__require\(/.test(out.replace(/var __require = .*/, ''))) {
+      throw new Error(`${chunk.path}: a require() with a computed name; bundlers cannot follow it`);
+    }
+    return { code: out };
+  },
+};
+
 export const entries = {
   index: 'src/index.ts',
   register: 'src/register.ts',
@@ -21,4 +47,11 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   shims: true,
+  plugins: [literalRequires],
+  esbuildOptions(options, { format }) {
+    // The CommonJS build loads the OTLP exporters with a literal `require()` (inside a promise),
+    // not `import()`: every bundler follows both, but CommonJS hosts without ES module support
+    // (Jest without --experimental-vm-modules) cannot run `import()`.
+    if (format === 'cjs') options.supported = { ...options.supported, 'dynamic-import': false };
+  },
 });

@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
 import type { Agent as HttpAgent } from 'node:http';
 import { ExportResultCode } from '../internal/sdk-core.js';
 import type { ExportResult } from '../internal/sdk-core.js';
 import type { ReadableSpan, SpanExporter } from '../internal/sdk.js';
 import type * as OtlpProtoModule from '@opentelemetry/exporter-trace-otlp-proto';
-import { errorOnce } from '../internal/diag.js';
+import { errorOnce, reportOnce, warnOnce } from '../internal/diag.js';
 import { checkAssumptions } from '../internal/node-assumptions.js';
 import { describeError } from '../internal/safe-call.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
@@ -61,8 +60,28 @@ const PACKAGES: Record<OtlpProtocol, string> = {
   'http/json': '@opentelemetry/exporter-trace-otlp-http',
 };
 
-/** Loads the official exporter packages only when OTLP is chosen (tsup shims `import.meta.url` for CJS). */
-const requireLazily = createRequire(import.meta.url);
+type OtlpModule = typeof OtlpProtoModule;
+
+/**
+ * Loads the official exporter package of each protocol on first use, so that apps without OTLP
+ * do not pay for it. Each is a literal `import()`, the one form every bundler follows in both
+ * of our builds (tsup turns it into a literal `require()` in the CommonJS one): a bundle holds
+ * both packages, since the protocol is chosen at run time, and needs no node_modules beside it.
+ * `webpackMode: "eager"` keeps them in the main chunk for webpack and ncc (a separate chunk
+ * file is what a copied bundle would lose). Never a computed name: no bundler can follow one.
+ */
+const LOADERS: Record<OtlpProtocol, () => Promise<unknown>> = {
+  'http/protobuf': () => import(/* webpackMode: "eager" */ '@opentelemetry/exporter-trace-otlp-proto'),
+  'http/json': () => import(/* webpackMode: "eager" */ '@opentelemetry/exporter-trace-otlp-http'),
+};
+
+/** The exporter class of a loaded module, imported as CommonJS (named export or `default`) or ESM. */
+function exporterClass(mod: unknown): OtlpModule['OTLPTraceExporter'] {
+  const m = mod as Partial<OtlpModule> & { default?: Partial<OtlpModule> };
+  const ctor = m.OTLPTraceExporter ?? m.default?.OTLPTraceExporter;
+  if (typeof ctor !== 'function') throw new TypeError('the module has no OTLPTraceExporter export');
+  return ctor;
+}
 
 type OfficialExporter = InstanceType<typeof OtlpProtoModule.OTLPTraceExporter>;
 type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.OTLPTraceExporter>[0]>;
@@ -70,7 +89,8 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
 /**
  * Creates an OTLP/HTTP span exporter on top of the official
  * `@opentelemetry/exporter-trace-otlp-proto` (http/protobuf) or `-otlp-http` (http/json), loaded
- * here on first use so that apps without OTLP do not pay for them.
+ * here on first use so that apps without OTLP do not pay for them (asynchronously: see
+ * {@link LOADERS}; exports made before it has loaded wait for it).
  *
  * What differs from constructing the official exporter directly:
  * - The URL is resolved here, per the specification (the signal-specific URL as is, `/v1/traces` appended to a base endpoint), and
@@ -85,9 +105,10 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
  * - It uses its own keep-alive HTTP agent, destroyed at `shutdown()` so no socket lingers.
  * - Nothing is logged per batch: failures reach the span processor, which reports each kind once.
  *
- * Never throws: when the package cannot be loaded or the endpoint is invalid, it reports once
- * through `diag` and returns an exporter that fails every export (so the processor drops and
- * counts the spans).
+ * Never throws: when the endpoint is invalid, it reports once through `diag` and returns an
+ * exporter that fails every export (so the processor drops and counts the spans); when the
+ * package cannot be loaded, every export fails the same way, and the message (which names the
+ * missing module and the fix for installs and bundles) goes to stderr if no `diag` logger is set.
  */
 export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpExporter {
   let protocol: OtlpProtocol = options.protocol ?? 'http/protobuf';
@@ -110,27 +131,67 @@ export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpExpor
       ),
     );
   }
-  try {
-    return new OtlpTraceExporter(url, protocol, options);
-  } catch (err) {
-    return new UnavailableExporter(
-      url,
-      protocol,
-      new ExportFailure(
-        'otlp-unavailable',
-        `could not create the OTLP exporter from ${PACKAGES[protocol]} (${describeError(err)}); spans are not exported. Reinstall tracelight's dependencies.`,
-        err,
-      ),
-    );
-  }
+  return new OtlpTraceExporter(url, protocol, options);
 }
 
-/** The official exporter with our retry layer, agent and error reporting. @internal */
+const loading = new Map<OtlpProtocol, Promise<OtlpModule['OTLPTraceExporter'] | ExportFailure>>();
+
+/**
+ * The official exporter class for `protocol`, loaded once per process; when it cannot be loaded,
+ * the failure (reported once, to stderr too when no `diag` logger is set: spans are lost).
+ */
+function loadExporterClass(protocol: OtlpProtocol): Promise<OtlpModule['OTLPTraceExporter'] | ExportFailure> {
+  let promise = loading.get(protocol);
+  if (promise === undefined) {
+    promise = (async () => {
+      try {
+        return exporterClass(await LOADERS[protocol]());
+      } catch (err) {
+        const failure = unavailable(PACKAGES[protocol], protocol, err);
+        reportOnce(failure.kind, failure.message);
+        failure.reported = true;
+        return failure;
+      }
+    })();
+    loading.set(protocol, promise);
+  }
+  return promise;
+}
+
+/**
+ * Why OTLP cannot work when `pkg` failed to load, naming the module actually missing (often a
+ * dependency of `pkg`) and the fix for both ways an app is shipped.
+ */
+export function unavailable(pkg: string, protocol: OtlpProtocol, err: unknown): ExportFailure {
+  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(err instanceof Error ? err.message : String(err))?.[1];
+  const cause =
+    missing !== undefined
+      ? `${missing === pkg ? pkg : `${missing} (needed by ${pkg})`} cannot be found`
+      : `${pkg} failed to load (${describeError(err)})`;
+  return new ExportFailure(
+    'otlp-unavailable',
+    `OTLP export (${protocol}) is off: ${cause}; spans are not exported. ` +
+      `In an installed app, reinstall its dependencies (\`npm install tracelight\` brings ${pkg}). ` +
+      `In a bundle (esbuild, webpack, ncc), bundle tracelight and @opentelemetry/* into it rather than marking them external, ` +
+      `or ship node_modules with ${pkg} beside it; see "Bundling and serverless" in tracelight's README.`,
+    err,
+  );
+}
+
+/**
+ * The official exporter with our retry layer, agent and error reporting. The official package
+ * loads asynchronously (see {@link LOADERS}); exports, flushes and shutdown wait for it, which
+ * takes milliseconds and starts at construction, in init().
+ * @internal
+ */
 class OtlpTraceExporter implements OtlpExporter {
   readonly url: string;
   readonly protocol: OtlpProtocol;
-  private readonly _official: OfficialExporter;
-  private readonly _retrying: CountingRetryingTransport | undefined;
+  private _official: OfficialExporter | undefined;
+  /** Why the official exporter is missing, once loading settled without it. */
+  private _failure: ExportFailure | undefined;
+  private readonly _ready: Promise<void>;
+  private _retrying: CountingRetryingTransport | undefined;
   private readonly _timeoutMillis: number;
   private _agent: HttpAgent | undefined;
   private _shutdown: Promise<void> | undefined;
@@ -143,16 +204,27 @@ class OtlpTraceExporter implements OtlpExporter {
         ? options.timeoutMillis
         : DEFAULT_TIMEOUT_MILLIS;
     this._timeoutMillis = timeoutMillis;
-    const { OTLPTraceExporter } = requireLazily(PACKAGES[protocol]) as typeof OtlpProtoModule;
-    this._official = new OTLPTraceExporter({
-      url,
-      headers: { ...options.headers },
-      timeoutMillis,
-      // The official type is an enum whose values are these strings.
-      compression: (options.compression === 'gzip' ? 'gzip' : 'none') as OfficialConfig['compression'],
-      httpAgentOptions: (urlProtocol: string) => this._createAgent(urlProtocol),
+    this._ready = loadExporterClass(protocol).then((loaded) => {
+      if (loaded instanceof ExportFailure) {
+        this._failure = loaded;
+        return;
+      }
+      try {
+        this._official = new loaded({
+          url,
+          headers: { ...options.headers },
+          timeoutMillis,
+          // The official type is an enum whose values are these strings.
+          compression: (options.compression === 'gzip' ? 'gzip' : 'none') as OfficialConfig['compression'],
+          httpAgentOptions: (urlProtocol: string) => this._createAgent(urlProtocol),
+        });
+        this._retrying = installRetryLayer(this._official, url, { ...DEFAULT_RETRY_POLICY, ...options.retry });
+      } catch (err) {
+        this._failure = unavailable(PACKAGES[protocol], protocol, err);
+        reportOnce(this._failure.kind, this._failure.message);
+        this._failure.reported = true;
+      }
     });
-    this._retrying = installRetryLayer(this._official, url, { ...DEFAULT_RETRY_POLICY, ...options.retry });
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -162,8 +234,21 @@ class OtlpTraceExporter implements OtlpExporter {
       called = true;
       resultCallback(result);
     };
+    if (this._official === undefined && this._failure === undefined) {
+      // Still loading (the first export of a process that exports at once): run when loaded.
+      this._ready.then(() => this._export(spans, once)).catch(() => undefined);
+      return;
+    }
+    this._export(spans, once);
+  }
+
+  private _export(spans: ReadableSpan[], once: (result: ExportResult) => void): void {
     if (this._shutdown !== undefined) {
       once({ code: ExportResultCode.FAILED, error: new ExportFailure('otlp-shutdown', 'OTLP exporter is shut down.') });
+      return;
+    }
+    if (this._official === undefined) {
+      once({ code: ExportResultCode.FAILED, error: this._failure });
       return;
     }
     try {
@@ -173,8 +258,9 @@ class OtlpTraceExporter implements OtlpExporter {
     }
   }
 
-  forceFlush(): Promise<void> {
-    return this._official.forceFlush().catch(() => undefined);
+  async forceFlush(): Promise<void> {
+    await this._ready;
+    await this._official?.forceFlush().catch(() => undefined);
   }
 
   /**
@@ -193,14 +279,27 @@ class OtlpTraceExporter implements OtlpExporter {
   /**
    * While the process is ending (shutdown, `beforeExit`, a signal), a failed request is not
    * retried: waiting seconds for a collector that refuses connections only delays the exit.
-   * Returns the function that turns retries back on.
+   * Returns the function that turns retries back on. Called before the official package has
+   * loaded, the pause applies once it has (before the exports waiting for it run).
    * @internal
    */
   pauseRetries(): () => void {
-    return this._retrying?.pause() ?? (() => undefined);
+    if (this._retrying !== undefined || this._official !== undefined || this._failure !== undefined) {
+      return this._retrying?.pause() ?? (() => undefined);
+    }
+    let resumed = false;
+    let resume: (() => void) | undefined;
+    void this._ready.then(() => {
+      if (!resumed) resume = this._retrying?.pause();
+    });
+    return () => {
+      resumed = true;
+      resume?.();
+    };
   }
 
   private async _doShutdown(): Promise<void> {
+    await this._ready;
     this._retrying?.close();
     // The span processor has already waited (within its own bound) for the export in flight; a
     // request still open now belongs to a collector that hangs, so it is cut rather than waited
@@ -212,7 +311,7 @@ class OtlpTraceExporter implements OtlpExporter {
       timer.unref();
     });
     try {
-      await Promise.race([this._official.shutdown().catch(() => undefined), grace]);
+      if (this._official !== undefined) await Promise.race([this._official.shutdown().catch(() => undefined), grace]);
     } finally {
       clearTimeout(timer);
       this._agent?.destroy();

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { otelGlobals } from './otel-globals.js';
 
 /** Prefix on every message tracelight writes to the OpenTelemetry `diag` logger. */
 export const DIAG_PREFIX = 'tracelight: ';
@@ -20,6 +21,27 @@ export function warnOnce(kind: string, message: string): void {
 export function errorOnce(kind: string, message: string): void {
   if (reported.has(kind)) return;
   reported.add(kind);
+  diag.error(DIAG_PREFIX + message);
+}
+
+/**
+ * Like {@link errorOnce}, for a problem of ours that loses every span until the user fixes it
+ * (the OTLP exporter cannot be loaded): when no `diag` logger is registered, the API's default
+ * is silence, so the message goes to stderr instead, once. A logger set by the user or by
+ * `logLevel`/`OTEL_LOG_LEVEL` (`none` included, which silences it) takes it as usual.
+ * @internal
+ */
+export function reportOnce(kind: string, message: string): void {
+  if (reported.has(kind)) return;
+  reported.add(kind);
+  if (otelGlobals()?.diag === undefined) {
+    try {
+      process.stderr.write(`${DIAG_PREFIX}${message}\n`);
+    } catch {
+      // stderr closed: nowhere left to say it.
+    }
+    return;
+  }
   diag.error(DIAG_PREFIX + message);
 }
 

@@ -10,6 +10,8 @@
 export interface OtelGlobals {
   trace?: unknown;
   context?: unknown;
+  /** The registered `diag` logger; absent until `diag.setLogger()` (the API is silent then). */
+  diag?: unknown;
 }
 
 const API_GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');

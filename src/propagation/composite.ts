@@ -12,8 +12,8 @@ import { TraceContextPropagator } from './trace-context-propagator.js';
 
 /** Options of {@link createPropagator}. @internal */
 export interface CreatePropagatorOptions {
-  /** Module to load B3 from (tests point it at a missing package). */
-  b3ModuleId?: string;
+  /** How to load the B3 package (tests pass one that fails as a missing package does). */
+  b3Require?: () => unknown;
 }
 
 /** Propagates nothing: `OTEL_PROPAGATORS=none`, or no usable name. */
@@ -117,11 +117,11 @@ export function createPropagator(names: readonly string[], options: CreatePropag
         break;
       case 'b3':
       case 'b3multi': {
-        const b3 = createB3Propagator(name === 'b3multi', options.b3ModuleId);
+        const b3 = createB3Propagator(name === 'b3multi', options.b3Require);
         if (b3 === undefined) {
           warnOnce(
             `propagation.b3-missing.${name}`,
-            `propagator "${name}" needs the optional package ${B3_PACKAGE}, which is not installed; install it (npm install ${B3_PACKAGE}) to propagate B3 headers. Skipping "${name}".`,
+            `propagator "${name}" needs the optional package ${B3_PACKAGE}, which cannot be loaded; install it (npm install ${B3_PACKAGE}) to propagate B3 headers, and in a bundle built by esbuild or ncc from ES modules, pass a B3 propagator in the \`propagators\` option instead (see "Bundling and serverless" in tracelight's README). Skipping "${name}".`,
           );
         } else {
           propagators.push(b3);

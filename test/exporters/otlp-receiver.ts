@@ -97,6 +97,8 @@ export interface ReceivedRequest {
   answer: number | 'hang';
   /** The client closed the connection before the answer was written (it gave up waiting). */
   abandonedByClient: boolean;
+  /** The client's port: a new one means a new connection. */
+  remotePort: number | undefined;
 }
 
 /** A real OTLP/HTTP receiver; see the module comment. */
@@ -115,13 +117,19 @@ export class OtlpReceiver {
     this._server = server;
   }
 
-  /** Starts a receiver on 127.0.0.1 (port 0 unless `port` is given). */
-  static async start(options: { behaviour?: ReceiverBehaviour | BehaviourFn; port?: number } = {}): Promise<OtlpReceiver> {
+  /**
+   * Starts a receiver on 127.0.0.1 (port 0 unless `port` is given). `keepAliveTimeoutMillis`:
+   * how long an idle kept-alive connection stays open (Node's default, 5 s, unless given).
+   */
+  static async start(
+    options: { behaviour?: ReceiverBehaviour | BehaviourFn; port?: number; keepAliveTimeoutMillis?: number } = {},
+  ): Promise<OtlpReceiver> {
     let receiver: OtlpReceiver | undefined;
     const server = createServer((req, res) => {
       receiver!._handle(req, res);
     });
     receiver = new OtlpReceiver(server);
+    if (options.keepAliveTimeoutMillis !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMillis;
     if (options.behaviour) receiver.behave(options.behaviour);
     server.listen(options.port ?? 0, '127.0.0.1');
     await once(server, 'listening');
@@ -276,6 +284,7 @@ function decodeRequest(req: IncomingMessage, raw: Buffer): ReceivedRequest {
     schemaError: null,
     answer: 200,
     abandonedByClient: false,
+    remotePort: req.socket.remotePort,
   };
   try {
     const body = gzip ? gunzipSync(raw) : raw;

@@ -20,15 +20,22 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /**
- * Runs `node [nodeArgs] script [args]` in the fixtures folder and resolves when it exits; kills it
+ * Runs `node [nodeArgs] script [args]` in the fixtures folder (or `cwd`) and resolves when it exits; kills it
  * after `timeoutMs` (and then rejects) so a hung child cannot hang the suite.
  */
 export function runNode(
   script: string,
   args: string[] = [],
-  options: { nodeArgs?: string[]; env?: Record<string, string>; timeoutMs?: number; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {},
+  options: {
+    nodeArgs?: string[];
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /** Working directory; the fixtures folder unless given. */
+    cwd?: string;
+    onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void;
+  } = {},
 ): Promise<ChildResult> {
-  const spawnOptions: SpawnOptions = { cwd: FIXTURES, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] };
+  const spawnOptions: SpawnOptions = { cwd: options.cwd ?? FIXTURES, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] };
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], spawnOptions);
   let stdout = '';
   let stderr = '';

@@ -58,7 +58,11 @@ describe('createPropagator', () => {
   });
 
   it('warns once, saying to install it, when B3 is missing, and skips it', () => {
-    const options = { b3ModuleId: '@opentelemetry/propagator-b3-not-installed' };
+    const options = {
+      b3Require: () => {
+        throw Object.assign(new Error("Cannot find module '@opentelemetry/propagator-b3'"), { code: 'MODULE_NOT_FOUND' });
+      },
+    };
     expect(inject(['tracecontext', 'b3'], options)).toEqual({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^tracelight: .*"b3".*npm install @opentelemetry\/propagator-b3/);
