@@ -6,6 +6,7 @@ export const entries = {
   register: 'src/register.ts',
   testing: 'src/testing/index.ts',
   http: 'src/instrumentations/http/index.ts',
+  express: 'src/instrumentations/express/index.ts',
   sdk: 'src/sdk.ts',
 };
 
