@@ -380,6 +380,45 @@ describe.each(versions)('%s', (label, express) => {
     expect(messages.filter((m) => m.includes('router tracelight does not know'))).toHaveLength(1);
   });
 
+  test("spans: 'handlers' adds one span per route handler, under the SERVER span, active in the handler", async () => {
+    const app = instrumentExpress(express(), { spans: 'handlers' });
+    app.use(express.json());
+    const api = express.Router();
+    api.get('/users/:id', (_req: Express, res: Express) => withSpan('db', () => res.send('ok')));
+    app.use('/api', api);
+    const { res, span } = await hit(app, '/api/users/1');
+    expect(res.body).toBe('ok');
+    const spans = await waitForSpans(otel.exporter, 3);
+    const handler = spans.find((s) => s.name === 'request handler - /api/users/:id')!;
+    expect(handler).toBeDefined();
+    expect(parentId(handler)).toBe(span.spanContext().spanId);
+    expect(parentId(spans.find((s) => s.name === 'db')!)).toBe(handler.spanContext().spanId);
+    expect(spans.filter((s) => s.name.startsWith('middleware - ') || s.name.startsWith('router - '))).toEqual([]);
+    expect(span.name).toBe('GET /api/users/:id');
+  });
+
+  test("spans: 'all' adds middleware and router spans, named by the conventions; a handler that throws is ERROR", async () => {
+    const app = instrumentExpress(express(), { spans: 'all' });
+    app.set('env', 'production');
+    app.use(express.json());
+    const api = express.Router();
+    api.get('/users/:id', function getUser() {
+      throw new Error('handler boom');
+    });
+    app.use('/api', api);
+    const { res, span } = await hit(app, '/api/users/1');
+    expect(res.status).toBe(500);
+    const spans = await waitForSpans(otel.exporter, 4);
+    const names = spans.map((s) => s.name);
+    expect(names).toContain('middleware - jsonParser');
+    expect(names).toContain('router - /api');
+    const handler = spans.find((s) => s.name === 'request handler - /api/users/:id')!;
+    expect(handler.status.code).toBe(SpanStatusCode.ERROR);
+    expect(handler.events.some((e) => e.name === 'exception')).toBe(true);
+    for (const s of spans) if (s !== span) expect(s.spanContext().traceId).toBe(span.spanContext().traceId);
+    expect(spans.filter(isServer)).toHaveLength(1);
+  });
+
   test('no trace: the app runs the same with no span active', async () => {
     const app = instrumentExpress(express());
     app.get('/users/:id', (req: Express, res: Express) => res.send(String(trace.getActiveSpan() !== undefined) + req.params.id));

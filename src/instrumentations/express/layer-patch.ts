@@ -161,13 +161,13 @@ function enter(layer: ExpressLayer, req: IncomingMessage, state: ExpressRequestS
 
 /** A new dispatch: its `next` gets a frame with the pending prefix, and a wrapper that sees errors. */
 function startFrame(req: IncomingMessage, state: ExpressRequestState, next: Next): Frame {
+  const original = next;
   const wrapped = function next(this: unknown, err?: unknown): unknown {
     if (state.candidate !== undefined) withdrawCandidate(state);
     if (err !== undefined && err !== null && err !== false && err !== 'route' && err !== 'router') recordError(req, state, err);
     // eslint-disable-next-line prefer-rest-params
     return original.apply(this, arguments as unknown as [unknown]);
   };
-  const original = next;
   const frame: Frame = { prefix: state.pending, route: state.pendingRoute, next: wrapped };
   (next as { [FRAME]?: Frame })[FRAME] = frame;
   (wrapped as { [FRAME]?: Frame })[FRAME] = frame;
@@ -272,6 +272,8 @@ function reportFailure(state: ExpressRequestState, err: unknown): void {
 // ---- optional layer spans ----
 
 function startLayerSpan(layer: ExpressLayer, state: ExpressRequestState, frame: Frame): Span | undefined {
+  // The official instrumentation-express wrapped this handler (shimmer's mark): its span is there.
+  if ((layer.handle as { __wrapped?: unknown }).__wrapped === true) return undefined;
   const spans = state.options.spans;
   let name: string;
   let type: string;
@@ -293,7 +295,7 @@ function startLayerSpan(layer: ExpressLayer, state: ExpressRequestState, frame: 
   return expressTracer().startSpan(name, { attributes });
 }
 
-function runInLayerSpan(original: LayerMethod, layer: ExpressLayer, span: Span, state: ExpressRequestState, args: unknown[], next: Next): unknown {
+function runInLayerSpan(original: LayerMethod, layer: ExpressLayer, span: Span, state: ExpressRequestState, args: unknown[], passed: Next): unknown {
   (state.open ??= []).push(span);
   let ended = false;
   const spanNext = function next(this: unknown, err?: unknown): unknown {
@@ -302,7 +304,7 @@ function runInLayerSpan(original: LayerMethod, layer: ExpressLayer, span: Span, 
       endLayerSpan(span, err);
     }
     // eslint-disable-next-line prefer-rest-params
-    return next.apply(this, arguments as unknown as [unknown]);
+    return passed.apply(this, arguments as unknown as [unknown]);
   };
   args.push(spanNext);
   return context.with(trace.setSpan(context.active(), span), applyLayer, undefined, original, layer, args);
