@@ -43,6 +43,18 @@ describe.each(['express-auto.cjs', 'express-auto.mjs'])('%s, express imported be
   });
 });
 
+it('the built tracelight/express never loads express (a dev dependency only)', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dist = join(import.meta.dirname, '..', '..', 'dist');
+  const files = readdirSync(dist).filter((f) => /\.(c?js)$/.test(f));
+  expect(files).toContain('express.js');
+  for (const f of files) {
+    const code = readFileSync(join(dist, f), 'utf8');
+    expect(code, f).not.toMatch(/require\(["']express[^"']*["']\)|from ["']express[^"']*["']|import\(["']express/);
+  }
+});
+
 describe('beside the official instrumentations (RPCMetadata)', () => {
   async function run(mode: string) {
     const r = await runNode('express-official.cjs', [mode], { timeoutMs: 20_000 });

@@ -110,6 +110,16 @@ describe.each(versions)('%s', (label, express) => {
     expect(span.attributes['http.route']).toBe('/v1/:any/:id');
   });
 
+  test("next('route') skips to the next matching route, which names the span; no exception recorded", async () => {
+    const app = instrumentExpress(express());
+    app.get('/items/:id', (_req: Express, _res: Express, next: Express) => next('route'));
+    app.get('/items/:itemId', (req: Express, res: Express) => res.send(req.params.itemId));
+    const { res, span } = await hit(app, '/items/3');
+    expect(res.body).toBe('3');
+    expect(span.attributes['http.route']).toBe('/items/:itemId');
+    expect(span.events).toEqual([]);
+  });
+
   test('app.route() with two methods', async () => {
     const app = instrumentExpress(express());
     app
