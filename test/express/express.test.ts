@@ -277,6 +277,16 @@ describe.each(versions)('%s', (label, express) => {
     expect(span.events.filter((e) => e.name === 'exception')).toHaveLength(1);
   });
 
+  test.runIf(otel.pipeline === 'tracelight')('the exception message is redacted like every attribute (tracelight pipeline)', async () => {
+    const app = instrumentExpress(express());
+    app.set('env', 'production');
+    app.post('/pay', (_req: Express, _res: Express, next: Express) => next(new Error('card 4111 1111 1111 1111 declined')));
+    const { res, span } = await hit(app, '/pay', { method: 'POST' });
+    expect(res.status).toBe(500);
+    const [event] = span.events.filter((e) => e.name === 'exception');
+    expect(event!.attributes!['exception.message']).toBe('card [REDACTED] declined');
+  });
+
   test.runIf(major === 5)('a rejected async handler: exception event, ERROR, 500', async () => {
     const app = instrumentExpress(express());
     app.set('env', 'production');
