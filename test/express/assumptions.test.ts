@@ -6,6 +6,7 @@
 import http from 'node:http';
 import express5 from 'express';
 import express4 from 'express4';
+import Router22 from 'router22';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   appMajor,
@@ -15,6 +16,7 @@ import {
   isRouterHandle,
   layerShape,
   matchedPattern,
+  templateFromMatch,
 } from '../../src/instrumentations/express/express-assumptions.js';
 import type { ExpressLayer, LayerShape } from '../../src/instrumentations/express/express-assumptions.js';
 import { close, listen } from '../http/helpers.js';
@@ -150,5 +152,29 @@ describe.each([
       shape.proto[shape.requestMethod] = original;
     }
     expect(patterns).toEqual([[['/a/:x', '/b/:y'], '/b/:y']]);
+  });
+});
+
+describe('Express 5 with router 2.2', () => {
+  it('a layer has no rawPath but holds its last match (path, params) when entered, and the template is rebuilt from it', async () => {
+    const app: Express = express5();
+    Object.defineProperty(app, 'router', { configurable: true, value: Router22() });
+    const r = Router22();
+    r.get('/y', (_req: Express, res: Express) => res.send('ok'));
+    app.use('/orgs/:org', r);
+    const shape = layerShape(appRouter(app)!) as LayerShape;
+    expect(shape).toMatchObject({ major: 5 });
+    const seen: unknown[] = [];
+    const original = shape.proto[shape.requestMethod] as (...args: unknown[]) => unknown;
+    shape.proto[shape.requestMethod] = function (this: ExpressLayer, req: object, res: unknown, next: unknown) {
+      if (this.name === 'router') seen.push(['rawPath' in this, this.path, this.params, templateFromMatch(this)]);
+      return original.call(this, req, res, next);
+    };
+    try {
+      expect(await get(app, '/orgs/acme/y')).toBe('ok');
+    } finally {
+      shape.proto[shape.requestMethod] = original;
+    }
+    expect(seen).toEqual([[false, '/orgs/acme', { org: 'acme' }, '/orgs/:org']]);
   });
 });

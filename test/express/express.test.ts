@@ -8,6 +8,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import express5 from 'express';
 import express4 from 'express4';
+import Router22 from 'router22';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { withSpan } from '../../src/index.js';
 import { enableHttpInstrumentation } from '../../src/instrumentations/http/index.js';
@@ -444,5 +445,58 @@ describe.each(versions)('%s', (label, express) => {
     app.get('/users/:id', (req: Express, res: Express) => res.send(String(trace.getActiveSpan() !== undefined) + req.params.id));
     const { res } = await hit(app, '/users/1');
     expect(res.body).toBe('true1');
+  });
+});
+
+describe('Express 5 with router 2.2 (no layer.rawPath: templates rebuilt from the last match)', () => {
+  /** An Express 5 app whose base router, and every router mounted in it, is router 2.2. */
+  function app22(): Express {
+    const app = express5();
+    const base = Router22({ caseSensitive: false, strict: false });
+    Object.defineProperty(app, 'router', { configurable: true, enumerable: true, value: base });
+    return app;
+  }
+
+  async function hit(app: Express, path: string) {
+    const server = http.createServer(app);
+    servers.push(server);
+    const port = await listen(server);
+    const res = await request({ host: '127.0.0.1', port, path });
+    const [span] = await waitForSpans(otel.exporter, 1, isServer);
+    return { res, span: span! };
+  }
+
+  test('nested routers with a parameter at each level, and a value equal to a literal segment', async () => {
+    const app = instrumentExpress(app22());
+    const users = Router22({ mergeParams: true });
+    const posts = Router22({ mergeParams: true });
+    posts.get('/posts/:post', (req: Express, res: Express) => res.json(req.params));
+    users.use('/users/:user', posts);
+    app.use('/v/:version', users);
+    const { res, span } = await hit(app, '/v/users/users/users/posts/p1');
+    expect(JSON.parse(res.body)).toEqual({ version: 'users', user: 'users', post: 'p1' });
+    expect(span.attributes['http.route']).toBe('/v/:version/users/:user/posts/:post');
+  });
+
+  test('a router mounted at an array of paths, and an array route', async () => {
+    const app = instrumentExpress(app22());
+    const r = Router22();
+    r.get(['/a/:x', '/items/:id'], (_req: Express, res: Express) => res.send('ok'));
+    app.use(['/shop', '/store/:region'], r);
+    const { span } = await hit(app, '/store/eu/items/3');
+    expect(span.attributes['http.route']).toBe('/store/:region/items/:id');
+  });
+
+  test('a regex mount cannot be rebuilt: method-only name, one warning, the app answers', async () => {
+    forgetReported();
+    const messages = captureDiag();
+    const app = instrumentExpress(app22());
+    const r = Router22();
+    r.get('/ping', (_req: Express, res: Express) => res.send('pong'));
+    app.use(/^\/v(\d+)/, r);
+    const { res, span } = await hit(app, '/v2/ping');
+    expect(res.body).toBe('pong');
+    expect(span.name).toBe('GET');
+    expect(messages.filter((m) => m.includes('mount path has a shape'))).toHaveLength(1);
   });
 });

@@ -20,7 +20,9 @@
  *   `layer.regexp` (path-to-regexp 0.1: string paths end with `(?=\/|$)`), its `keys` (one per
  *   capturing group, in order) and the matched `layer.path`; Express 5 keeps `layer.rawPath`
  *   (router 2.3+), and the element of an array path that matched in `req[matchedRoute]`, a
- *   private symbol whose description is `router.tracing.matchedRoute`.
+ *   private symbol whose description is `router.tracing.matchedRoute`. Router before 2.3 (Express
+ *   5.0 to 5.2 installs may have 2.2) has no `rawPath`: it leaves the last match on the layer
+ *   (`layer.path`, `layer.params`), read at once when the layer is entered.
  * @internal
  */
 
@@ -41,6 +43,8 @@ export interface ExpressLayer {
   path?: unknown;
   /** Express 5 (router 2.3+): the path as registered. */
   rawPath?: unknown;
+  /** Express 4, and Express 5 with router before 2.3: the values the last match found. */
+  params?: unknown;
   slash?: boolean;
 }
 
@@ -168,4 +172,42 @@ export function express4Template(layer: ExpressLayer, isRoute: boolean): string 
 function cacheTemplate(layer: ExpressLayer, template: string): string {
   (layer as { [TEMPLATE]?: string })[TEMPLATE] = template;
   return template;
+}
+
+/**
+ * Express 5 with router before 2.3 (no `rawPath`): the template rebuilt from the layer's last
+ * match (`/orgs/acme42` with `{ org: 'acme42' }` → `/orgs/:org`), placing the parameters from
+ * the right, one whole path segment each. Undefined when they cannot all be placed that way
+ * (a wildcard over several segments, two parameters in one segment, a RegExp's numbered groups).
+ * @internal
+ */
+export function templateFromMatch(layer: ExpressLayer): string | undefined {
+  const matched = layer.path;
+  const params = layer.params;
+  if (typeof matched !== 'string' || params === null || typeof params !== 'object') return undefined;
+  const values = params as Record<string, unknown>;
+  const names = Object.keys(values);
+  const segments = matched.split('/');
+  let k = names.length - 1;
+  for (let i = segments.length - 1; i >= 0 && k >= 0; i--) {
+    const name = names[k]!;
+    const value = values[name];
+    if (typeof value !== 'string' || /^\d+$/.test(name)) return undefined;
+    if (decodeSegment(segments[i]!) === value) {
+      segments[i] = `:${name}`;
+      k--;
+    }
+  }
+  if (k >= 0) return undefined;
+  const out = segments.join('/');
+  return out.length > 1 && out.endsWith('/') ? out.slice(0, -1) : out;
+}
+
+function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -21,7 +21,7 @@ import { errorOnce, warnOnce } from '../../internal/diag.js';
 import { describeError } from '../../internal/safe-call.js';
 import { getServerSpan, setHttpRoute } from '../http/route.js';
 import type { IncomingMessage } from 'node:http';
-import { express4Template, isRouterHandle, matchedPattern } from './express-assumptions.js';
+import { express4Template, isRouterHandle, matchedPattern, templateFromMatch } from './express-assumptions.js';
 import type { ExpressLayer, LayerShape } from './express-assumptions.js';
 import type { ResolvedExpressOptions } from './options.js';
 import { expressTracer } from './tracer.js';
@@ -178,7 +178,8 @@ function startFrame(req: IncomingMessage, state: ExpressRequestState, next: Next
 function mountTemplate(layer: ExpressLayer, req: IncomingMessage, state: ExpressRequestState): string | undefined {
   if (state.major === 4) return express4Template(layer, false);
   if (layer.slash === true) return '';
-  if (!('rawPath' in layer)) return undefined; // router before 2.3: no way to know the mount path
+  // Router before 2.3: no registered path on the layer, only its last match.
+  if (!('rawPath' in layer)) return templateFromMatch(layer);
   return pathTemplate(layer.rawPath, layer, req, state, false);
 }
 
@@ -190,6 +191,10 @@ function pathTemplate(path: unknown, layer: ExpressLayer, req: IncomingMessage, 
     if (state.major === 4) return express4Template(layer, isRoute);
     const matched = matchedPattern(req);
     if (matched !== undefined && !Array.isArray(matched)) return pathTemplate(matched, layer, req, state, isRoute);
+    if (!('rawPath' in layer)) {
+      const rebuilt = templateFromMatch(layer);
+      if (rebuilt !== undefined) return rebuilt;
+    }
     return path.map((p) => pathTemplate(p, layer, req, state, isRoute) ?? '').join(',');
   }
   return undefined;
