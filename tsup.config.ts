@@ -32,6 +32,7 @@ export const entries = {
   register: 'src/register.ts',
   testing: 'src/testing/index.ts',
   http: 'src/instrumentations/http/index.ts',
+  express: 'src/instrumentations/express/index.ts',
   sdk: 'src/sdk.ts',
   queue: 'src/instrumentations/queue/index.ts',
 };

@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** The HTTP suites run twice: under the official SDK provider, and under tracelight's own init() pipeline. */
-const HTTP_SUITES = ['test/http/server.test.ts', 'test/http/client.test.ts', 'test/http/concurrency.test.ts'];
+const HTTP_SUITES = ['test/http/server.test.ts', 'test/http/client.test.ts', 'test/http/concurrency.test.ts', 'test/http/rpc-metadata.test.ts', 'test/express/express.test.ts'];
 
 export default defineConfig({
   test: {

@@ -37,3 +37,5 @@ export type {
   OutgoingRequestInfo,
   OutgoingResponseInfo,
 } from './instrumentations/http/options.js';
+// The options of `instrumentations.express`, as `tracelight/express` also exports them.
+export type { ExpressInstrumentationOptions } from './instrumentations/express/options.js';

@@ -7,7 +7,7 @@
  * ```
  *
  * Every setting comes from the standard `OTEL_*` variables; the application then uses
- * `withSpan()` (or any OpenTelemetry instrumentation) as usual. HTTP is instrumented too, since a
+ * `withSpan()` (or any OpenTelemetry instrumentation) as usual. HTTP and Express apps are instrumented too, since a
  * preloaded tracer is expected to see requests without code changes; choose with
  * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` / `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (e.g. `http`).
  * @module

@@ -1,5 +1,6 @@
 import type { Attributes, DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
 import type { Sampler, SpanExporter, SpanLimits } from '../internal/sdk.js';
+import type { ExpressInstrumentationOptions } from '../instrumentations/express/options.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
 import type { RedactOptions } from '../span/redact.js';
 
@@ -98,4 +99,10 @@ export interface TracelightOptions {
 export interface InstrumentationsOptions {
   /** Incoming and outgoing HTTP (`http`, `https`, `fetch`); `true` or the options of `tracelight/http`. */
   http?: boolean | HttpInstrumentationOptions;
+  /**
+   * Express 4 and 5 apps, each recognised at its first request: `true` or the options of
+   * `tracelight/express`. Turns `http` on too unless it is set to `false` (the route names the
+   * HTTP SERVER span).
+   */
+  express?: boolean | ExpressInstrumentationOptions;
 }

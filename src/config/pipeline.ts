@@ -5,6 +5,7 @@ import { TracelightContextManager } from '../context/async-local-storage-context
 import { TracelightBatchSpanProcessor } from '../exporters/batch-span-processor.js';
 import { createOtlpExporter } from '../exporters/otlp.js';
 import { ConsoleWaterfallExporter } from '../exporters/waterfall/console-waterfall-exporter.js';
+import { enableExpressInstrumentation } from '../instrumentations/express/instrument.js';
 import { enableHttpInstrumentation } from '../instrumentations/http/enable.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
 import { createRedactor } from '../span/redact.js';
@@ -110,15 +111,23 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
     propagator: config.propagator,
     provider,
     enableInstrumentations() {
-      const http = config.instrumentations.http;
-      if (!http) return () => undefined;
+      const express = config.instrumentations.express;
+      // Express names the HTTP SERVER span: on with it, unless turned off on purpose.
+      const http = config.instrumentations.http ?? (express ? true : undefined);
+      const disableExpress = express ? enableExpressInstrumentation(express === true ? {} : express) : undefined;
+      if (!http) return disableExpress ?? (() => undefined);
       const httpOptions: HttpInstrumentationOptions = http === true ? {} : { ...http };
       if (otlpUrl !== undefined && (httpOptions.ignoreOutgoing === undefined || Array.isArray(httpOptions.ignoreOutgoing))) {
         // Exports already run with tracing suppressed; this also keeps their URL out of traces
         // if another exporter path forgets to.
         httpOptions.ignoreOutgoing = [...((httpOptions.ignoreOutgoing as Array<string | RegExp>) ?? []), otlpUrl];
       }
-      return enableHttpInstrumentation(httpOptions);
+      const disableHttp = enableHttpInstrumentation(httpOptions);
+      if (disableExpress === undefined) return disableHttp;
+      return () => {
+        disableExpress();
+        disableHttp();
+      };
     },
     forceFlush: () => provider.forceFlush(),
     async flushBeforeExit(deadline) {

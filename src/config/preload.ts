@@ -1,7 +1,7 @@
 import type { InstrumentationsOptions } from './options.js';
 
 /** Instrumentations tracelight can enable by name. */
-const KNOWN = ['http'] as const;
+const KNOWN = ['http', 'express'] as const;
 
 /**
  * Which instrumentations `tracelight/register` enables: all it knows, unless

@@ -7,5 +7,5 @@
  * the propagators need core only, and must not load the trace SDK.
  * @internal
  */
-export { ExportResultCode, getRPCMetadata, isAttributeValue, isTracingSuppressed, RPCType, suppressTracing } from '@opentelemetry/core';
-export type { ExportResult, InstrumentationScope } from '@opentelemetry/core';
+export { ExportResultCode, getRPCMetadata, isAttributeValue, isTracingSuppressed, RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
+export type { ExportResult, InstrumentationScope, RPCMetadata } from '@opentelemetry/core';

@@ -22,6 +22,7 @@ import type { ContextManager } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '../../internal/sdk-core.js';
 import { DIAG_PREFIX } from '../../internal/diag.js';
 import { otelGlobals } from '../../internal/otel-globals.js';
+import { OUR_RPC_METADATA } from './server.js';
 
 const told = new Set<string>();
 
@@ -46,7 +47,10 @@ export function anotherServerInstrumentation(original: unknown): boolean {
   // version on every call, and this runs once per request.
   const manager = otelGlobals()?.context as ContextManager | undefined;
   const active = manager !== undefined ? manager.active() : context.active();
-  return getRPCMetadata(active)?.type === RPCType.HTTP;
+  const metadata = getRPCMetadata(active);
+  // Ours (on the context of a request this server handles, e.g. a server started inside a
+  // handler) is not another instrumentation.
+  return metadata?.type === RPCType.HTTP && (metadata as { [OUR_RPC_METADATA]?: true })[OUR_RPC_METADATA] !== true;
 }
 
 const createChannel = dc.channel('undici:request:create');

@@ -25,6 +25,7 @@ export function setHttpRoute(req: IncomingMessage, route: string): void {
   const state = serverRequestState(req);
   const span = state?.span;
   if (span === undefined || typeof route !== 'string' || route.length === 0) return;
+  state!.route = route;
   span.setAttribute(ATTR_HTTP_ROUTE, route);
   span.updateName(spanName(state!.method, route));
 }

@@ -29,6 +29,30 @@ interface Patch {
 let patches: Patch[] = [];
 let current: ResolvedHttpOptions | undefined;
 
+/** Looks at a server once, at its first request (how `tracelight/express` finds Express apps). */
+export type ServerInspector = (server: object) => void;
+
+let inspector: ServerInspector | undefined;
+/** Marks a server {@link inspector} has seen (module-private: each copy of tracelight looks once). */
+const INSPECTED = Symbol('tracelight.http.inspected');
+
+/**
+ * Sets (or, with undefined, removes) the function called once per server at its first traced
+ * request, before its listener runs. Costs one property load per request while set. @internal
+ */
+export function setServerInspector(fn: ServerInspector | undefined): void {
+  inspector = fn;
+}
+
+function inspectServer(server: object): void {
+  (server as { [INSPECTED]?: true })[INSPECTED] = true;
+  try {
+    inspector!(server);
+  } catch (err) {
+    warnOnce('http.server.inspect', `could not look at a server's request listeners (${String(err)}); its requests are traced as plain http.`);
+  }
+}
+
 /** Events that start handling a request: 'request', and the two sent instead for `Expect:` headers. */
 function isRequestEvent(event: string | symbol): boolean {
   return event === 'request' || event === 'checkContinue' || event === 'checkExpectation';
@@ -41,6 +65,9 @@ function makeWrapper(original: Emit): Emit {
     if (options === undefined || !isRequestEvent(event) || req === undefined || res === undefined) {
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
+    }
+    if (inspector !== undefined && this !== null && typeof this === 'object' && (this as { [INSPECTED]?: true })[INSPECTED] !== true) {
+      inspectServer(this);
     }
     // A 'request' re-emitted by a 'checkContinue' listener already has its span, active here.
     if (isHandled(req as http.IncomingMessage)) {

@@ -7,8 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
-import { suppressTracing } from '../../internal/sdk-core.js';
-import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
+import { RPCType, setRPCMetadata, suppressTracing } from '../../internal/sdk-core.js';
+import type { RPCMetadata } from '../../internal/sdk-core.js';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { errorOnce } from '../../internal/diag.js';
 import { endSpanSafely, reportEndFailure } from '../../internal/end-span.js';
 import { LIGHT_ROOT_CONTEXT } from '../../internal/light-context.js';
@@ -36,7 +37,22 @@ export interface ServerRequestState extends RequestState {
   /** The method as recorded (`_OTHER` for unknown ones), for `setHttpRoute`. */
   readonly method: string;
   readonly options: ResolvedHttpOptions;
+  /** The route `setHttpRoute` recorded, if any (it wins over one a framework put in `rpc`). */
+  route: string | undefined;
+  /**
+   * The `RPCMetadata` of `@opentelemetry/core` on the request's context: framework
+   * instrumentations from elsewhere (the official Express, Fastify, Koa ones) write the route
+   * they matched into `rpc.route`, and the span takes it when it ends. Undefined when ignored.
+   */
+  readonly rpc: RPCMetadata | undefined;
 }
+
+/**
+ * Marks the `RPCMetadata` tracelight put on a request's context, so that the coexistence check
+ * (which reads the official instrumentation-http's metadata as "someone else traces this")
+ * never mistakes ours for theirs. @internal
+ */
+export const OUR_RPC_METADATA = Symbol.for('tracelight.http.rpcMetadata');
 
 type Listener = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -92,6 +108,8 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
         open: false,
         method,
         options,
+        route: undefined,
+        rpc: undefined,
       };
       setRequestState(req, res, ignored);
       return suppressed;
@@ -138,7 +156,11 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
   const spanOptions: SpanOptions & OwnedAttributesFlag = { kind: SpanKind.SERVER, attributes };
   spanOptions[ATTRIBUTES_OWNED] = true; // `attributes` is not used after this
   const span = httpTracer().startSpan(spanName(normalized), spanOptions, parent);
-  const ctx = trace.setSpan(parent, span);
+  // The RPCMetadata contract of @opentelemetry/core: what lets the official framework
+  // instrumentations (Express, Fastify, Koa) name this span by the route they matched.
+  const rpc: RPCMetadata & { [OUR_RPC_METADATA]?: true } = { type: RPCType.HTTP, span };
+  rpc[OUR_RPC_METADATA] = true;
+  const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
 
   // Events of req/res are emitted from the connection's async context; the state makes 'data',
   // 'end', 'finish', 'close' listeners the handler adds see the request's span, and ends the
@@ -150,6 +172,8 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
     open: true,
     method: normalized,
     options,
+    route: undefined,
+    rpc,
   };
   setRequestState(req, res, state);
 
@@ -217,6 +241,13 @@ function endServerSpan(res: ServerResponse, state: ServerRequestState, errorType
   state.open = false;
   try {
     const options = state.options;
+    const rpcRoute = state.rpc?.route;
+    if (state.route === undefined && typeof rpcRoute === 'string' && rpcRoute.length > 0) {
+      // Set by a framework instrumentation through RPCMetadata (once, here, however often it
+      // wrote it while the request went through its layers).
+      span.setAttribute(ATTR_HTTP_ROUTE, rpcRoute);
+      span.updateName(spanName(state.method, rpcRoute));
+    }
     let status = 0;
     if (errorType === undefined || res.headersSent) {
       status = res.statusCode;
