@@ -21,6 +21,7 @@ export type {
   BatchOptions,
   DebugOptions,
   ExporterName,
+  LogLevelName,
   InstrumentationsOptions,
   OtlpOptions,
   SamplerName,

@@ -89,8 +89,8 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
 /**
  * Creates an OTLP/HTTP span exporter on top of the official
  * `@opentelemetry/exporter-trace-otlp-proto` (http/protobuf) or `-otlp-http` (http/json), loaded
- * here on first use so that apps without OTLP do not pay for them (asynchronously: see
- * {@link LOADERS}; exports made before it has loaded wait for it).
+ * here on first use so that apps without OTLP do not pay for them (asynchronously, starting
+ * at once; exports made before it has loaded wait for it).
  *
  * What differs from constructing the official exporter directly:
  * - The URL is resolved here, per the specification (the signal-specific URL as is, `/v1/traces` appended to a base endpoint), and
