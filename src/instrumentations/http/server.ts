@@ -5,13 +5,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, ContextManager, Span, SpanOptions, TextMapPropagator } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { errorOnce } from '../../internal/diag.js';
 import { endSpanSafely, reportEndFailure } from '../../internal/end-span.js';
 import { LIGHT_ROOT_CONTEXT } from '../../internal/light-context.js';
+import { readableGlobals } from '../../internal/otel-globals.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { describeError, safeCall } from '../../internal/safe-call.js';
 import { OTHER_ERROR, OTHER_METHOD } from './constants.js';
@@ -70,7 +71,9 @@ export function runInServerSpan(
     errorOnce('http.server.start', `could not start a span for an incoming request (${describeError(err)}); it runs untraced.`);
   }
   if (ctx === undefined) return fn.apply(thisArg, args as unknown[]);
-  return context.with(ctx, applyListener, undefined, fn, thisArg, args);
+  // The registered manager itself, as `context.with` would call it, without the API's lookup.
+  const manager = readableGlobals()?.context as ContextManager | undefined;
+  return (manager !== undefined ? manager : context).with(ctx, applyListener, undefined, fn, thisArg, args);
 }
 
 /** `fn.apply(thisArg, args)`, as a plain function: no bound function per request. */
@@ -134,7 +137,12 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
   }
   if (options.requestHeaders !== undefined) captureHeaders(attributes, options.requestHeaders, (n) => headers[n], options.sensitiveQueryParams);
 
-  const parent = propagation.extract(LIGHT_ROOT_CONTEXT, headers);
+  // The registered propagator itself, as `propagation.extract` would call it, without the API's lookup.
+  const propagator = readableGlobals()?.propagation as TextMapPropagator | undefined;
+  const parent =
+    propagator !== undefined
+      ? propagator.extract(LIGHT_ROOT_CONTEXT, headers, defaultTextMapGetter)
+      : propagation.extract(LIGHT_ROOT_CONTEXT, headers);
   const spanOptions: SpanOptions & OwnedAttributesFlag = { kind: SpanKind.SERVER, attributes };
   spanOptions[ATTRIBUTES_OWNED] = true; // `attributes` is not used after this
   const span = httpTracer().startSpan(spanName(normalized), spanOptions, parent);

@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import { readableGlobals } from '../../internal/otel-globals.js';
 import { SCOPE_NAME } from './constants.js';
 
 let cachedProvider: TracerProvider | undefined;
@@ -12,7 +13,8 @@ let cachedTracer: Tracer | undefined;
  * @internal
  */
 export function httpTracer(): Tracer {
-  const provider = trace.getTracerProvider();
+  // The registry's provider, as `trace.getTracerProvider()` returns it, without the API's lookup.
+  const provider = (readableGlobals()?.trace as TracerProvider | undefined) ?? trace.getTracerProvider();
   if (provider !== cachedProvider || cachedTracer === undefined) {
     cachedProvider = provider;
     cachedTracer = provider.getTracer(SCOPE_NAME);
