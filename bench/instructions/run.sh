@@ -6,6 +6,10 @@
 # warm-up requests with counting off (so that V8 has optimized the hot code, also after the
 # de-optimizations the first closed connections cause). Needs `npm run build` first and valgrind.
 # FETCH=1 measures the server that makes one downstream fetch (started here, untraced).
+# NODE_FLAGS are passed to the server's node (e.g. --perf-basic-prof, which writes V8's code map to
+# /tmp/perf-<pid>.map); KEEP=<dir> keeps the callgrind files there. With both,
+# `python3 bench/instructions/jit-names.py <dir>/cg.traced.<pid>.1-01 /tmp/perf-<pid>.map N` names
+# the JavaScript functions behind callgrind's anonymous JIT addresses.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE=${NODE:-node}
@@ -22,7 +26,7 @@ fi
 for mode in "${@:-untraced als traced official}"; do
   for m in $mode; do
     valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no --separate-threads=yes \
-      --callgrind-out-file="$OUT/cg.$m.%p" "$NODE" bench/instructions/server.mjs "$m" > "$OUT/$m.log" 2>&1 &
+      --callgrind-out-file="$OUT/cg.$m.%p" "$NODE" ${NODE_FLAGS:-} bench/instructions/server.mjs "$m" > "$OUT/$m.log" 2>&1 &
     VP=$!
     port=
     for _ in $(seq 1 600); do
@@ -46,4 +50,5 @@ for mode in "${@:-untraced als traced official}"; do
   done
 done
 [ -n "$DOWN_PID" ] && kill $DOWN_PID
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$OUT"/cg.* "$KEEP"/; fi
 rm -rf "$OUT"

@@ -3,6 +3,7 @@ import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing } from '../internal/sdk-core.js';
 import type { ExportResult } from '../internal/sdk-core.js';
 import type { ReadableSpan, SdkSpan as Span, SpanExporter, SpanProcessor } from '../internal/sdk.js';
+import { markIgnoresSpanStart } from '../internal/ignores-span-start.js';
 import { validNumber } from '../internal/validate.js';
 import { ExportFailure, toExportFailure } from './export-failure.js';
 import { FailureReporter } from './failure-reporter.js';
@@ -390,6 +391,10 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
     );
   }
 }
+
+// Nothing happens when a span starts: the tracer's processor chain skips the call (not a
+// subclass's own `onStart`).
+markIgnoresSpanStart(TracelightBatchSpanProcessor.prototype.onStart);
 
 function noop(): void {
   // nothing to release

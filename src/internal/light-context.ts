@@ -19,17 +19,18 @@ const MAX_CHAIN = 8;
 const DELETED: unique symbol = Symbol('tracelight.context.deleted');
 
 class LightContext implements Context {
+  // `declare`d fields, assigned once in the constructor (see LightSpan).
   /**
    * The context this one extends: another LightContext, or any `Context` (the chain's base), or
    * undefined for an empty base (like `ROOT_CONTEXT`, without asking it).
    */
-  private readonly _parent: Context | undefined;
+  private declare readonly _parent: Context | undefined;
   /** One entry (`_key`/`_value`), or several folded into `_entries`. */
-  private readonly _key: symbol | undefined;
-  private readonly _value: unknown;
-  private readonly _entries: Map<symbol, unknown> | undefined;
+  private declare readonly _key: symbol | undefined;
+  private declare readonly _value: unknown;
+  private declare readonly _entries: Map<symbol, unknown> | undefined;
   /** Number of LightContext nodes from here down to the base, this one included. */
-  private readonly _depth: number;
+  private declare readonly _depth: number;
 
   constructor(parent: Context | undefined, key: symbol | undefined, value: unknown, entries: Map<symbol, unknown> | undefined, depth: number) {
     this._parent = parent;

@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { readableGlobals } from './otel-globals.js';
 import type { Tracer, TracerProvider } from '@opentelemetry/api';
 
 /**
@@ -11,7 +12,8 @@ export function scopedTracer(name: string): () => Tracer {
   let cachedProvider: TracerProvider | undefined;
   let cachedTracer: Tracer | undefined;
   return () => {
-    const provider = trace.getTracerProvider();
+    // The registry's provider, as `trace.getTracerProvider()` returns it, without the API's lookup.
+    const provider = (readableGlobals()?.trace as TracerProvider | undefined) ?? trace.getTracerProvider();
     if (provider !== cachedProvider || cachedTracer === undefined) {
       cachedProvider = provider;
       cachedTracer = provider.getTracer(name);

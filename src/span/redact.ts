@@ -63,6 +63,15 @@ const SECRET = 1;
 const CARD = 2;
 type KeyKind = typeof PLAIN | typeof SECRET | typeof CARD;
 
+/** What is known about one attribute key: its kind, and the last string value redacted under it. */
+interface KeyDecision {
+  readonly kind: KeyKind;
+  /** Undefined until a value is remembered (never when user patterns are configured). */
+  lastValue: string | undefined;
+  /** What `lastValue` became. */
+  lastResult: string;
+}
+
 /** The shortest text a value rule can match (`pwd=x`). */
 const SHORTEST_SECRET = 5;
 /** A number under a card key with this many digits or more is taken for a card number. */
@@ -126,7 +135,7 @@ export function createRedactor(options?: RedactOptions | false): Redactor {
   const replacement = options?.replacement ?? DEFAULT_REDACTION;
   const keyKindOf = compileKeyMatcher(options?.keys ?? []);
   const userPatterns = (options?.patterns ?? []).filter((p) => p instanceof RegExp).map(toGlobal);
-  const keyDecisions = new Map<string, KeyKind>();
+  const keyDecisions = new Map<string, KeyDecision>();
   const names = new Map<string, string>();
   const shortest = userPatterns.length > 0 ? 1 : SHORTEST_SECRET;
 
@@ -148,14 +157,36 @@ export function createRedactor(options?: RedactOptions | false): Redactor {
     return out;
   }
 
-  function keyKind(key: string): KeyKind {
-    let kind = keyDecisions.get(key);
-    if (kind === undefined) {
-      kind = keyKindOf(key);
+  // The value rules are a pure function of the value when no user pattern is configured (a user
+  // RegExp is an object that can change), so the last value seen under each key and its result
+  // can be reused: the http instrumentation records the same method, addresses and user agent
+  // on every request (bench/instructions/run.sh).
+  const remember = userPatterns.length === 0;
+
+  function keyDecision(key: string): KeyDecision {
+    let decision = keyDecisions.get(key);
+    if (decision === undefined) {
+      decision = { kind: keyKindOf(key), lastValue: undefined, lastResult: '' };
       if (keyDecisions.size >= KEY_CACHE_LIMIT) keyDecisions.clear();
-      keyDecisions.set(key, kind);
+      keyDecisions.set(key, decision);
     }
-    return kind;
+    return decision;
+  }
+
+  function keyKind(key: string): KeyKind {
+    return keyDecision(key).kind;
+  }
+
+  /** {@link redactUnder} for a string recorded under `key`, reusing the result for the key's last value. */
+  function redactStringUnder(key: string, value: string): string {
+    const decision = keyDecision(key);
+    if (value === decision.lastValue) return decision.lastResult;
+    const result = redactUnder(decision.kind, value);
+    if (remember) {
+      decision.lastValue = value;
+      decision.lastResult = result;
+    }
+    return result;
   }
 
   function redactUnder(kind: KeyKind, value: string): string {
@@ -167,7 +198,7 @@ export function createRedactor(options?: RedactOptions | false): Redactor {
   return {
     enabled: true,
     redact(key: string, value: AttributeValue): AttributeValue {
-      if (typeof value === 'string') return redactUnder(keyKind(key), value);
+      if (typeof value === 'string') return redactStringUnder(key, value);
       if (typeof value === 'number') {
         return Math.abs(value) >= CARD_NUMBER_MIN && Number.isInteger(value) && keyKind(key) === CARD ? replacement : value;
       }

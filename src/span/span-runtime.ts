@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { InstrumentationScope } from '../internal/sdk-core.js';
 import type { ReadableSpan, Resource, SdkSpan, SpanProcessor } from '../internal/sdk.js';
 import { errorOnce } from '../internal/diag.js';
+import { ignoresSpanStart } from '../internal/ignores-span-start.js';
 import { describeError } from '../internal/safe-call.js';
 import type { Redactor } from './redact.js';
 
@@ -35,14 +36,17 @@ export interface OpenSpanWatcher {
 export class ProcessorChain {
   readonly processors: readonly SpanProcessor[];
   private readonly hasOnEnding: boolean;
+  /** The processors whose `onStart` does something: not our batch processor's (see {@link ignoresSpanStart}). */
+  private readonly starting: readonly SpanProcessor[];
 
   constructor(processors: readonly SpanProcessor[]) {
     this.processors = processors;
     this.hasOnEnding = processors.some((p) => typeof p.onEnding === 'function');
+    this.starting = processors.filter((p) => !ignoresSpanStart(p));
   }
 
   onStart(span: SdkSpan, parentContext: Context): void {
-    const list = this.processors;
+    const list = this.starting;
     for (let i = 0; i < list.length; i++) {
       try {
         list[i]!.onStart(span, parentContext);

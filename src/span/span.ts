@@ -60,38 +60,40 @@ function warnAfterEnd(operation: string): void {
  * monotonic readings until an exporter reads `startTime`/`endTime`/`duration`.
  */
 export class LightSpan implements Span, ReadableSpan {
-  name: string;
-  readonly kind: SpanKind;
-  readonly parentSpanContext: SpanContext | undefined;
-  status: SpanStatus;
-  readonly resource: Resource;
-  readonly instrumentationScope: InstrumentationScope;
+  // Fields are `declare`d and assigned once in the constructor: declared without it, each would
+  // be defined as undefined first and then assigned (bench/instructions/span.sh).
+  declare name: string;
+  declare readonly kind: SpanKind;
+  declare readonly parentSpanContext: SpanContext | undefined;
+  declare status: SpanStatus;
+  declare readonly resource: Resource;
+  declare readonly instrumentationScope: InstrumentationScope;
 
-  /** @internal */ readonly _spanContext: SpanContext;
-  /** @internal */ readonly _rt: SpanRuntime;
-  /** @internal Counted in the provider's stats (sampled spans only). */ readonly _counted: boolean;
+  /** @internal */ declare readonly _spanContext: SpanContext;
+  /** @internal */ declare readonly _rt: SpanRuntime;
+  /** @internal Counted in the provider's stats (sampled spans only). */ declare readonly _counted: boolean;
   // Allocated on first write or read: most spans never get links or events, and exporters read
   // these off the hot path.
-  private _attributes: Attributes | undefined;
-  private _links: Link[] | undefined;
-  private _events: TimedEvent[] | undefined;
-  private _ended: boolean;
-  private _attributesCount: number;
-  private _droppedAttributesCount: number;
-  private _droppedEventsCount: number;
-  private _droppedLinksCount: number;
+  private declare _attributes: Attributes | undefined;
+  private declare _links: Link[] | undefined;
+  private declare _events: TimedEvent[] | undefined;
+  private declare _ended: boolean;
+  private declare _attributesCount: number;
+  private declare _droppedAttributesCount: number;
+  private declare _droppedEventsCount: number;
+  private declare _droppedLinksCount: number;
   /** `performance.now()` at start, or NaN when the caller supplied the start time. */
-  private readonly _startPerf: number;
+  private declare readonly _startPerf: number;
   /**
    * Turns this span's `performance.now()` readings into epoch milliseconds: its local parent's,
    * or anchored to `Date.now()` at its start (see clock.ts). @internal
    */
-  readonly _epochOffset: number;
-  private _startHr: HrTime | undefined;
+  declare readonly _epochOffset: number;
+  private declare _startHr: HrTime | undefined;
   /** `performance.now()` at end, or NaN when not ended or the end time was supplied. */
-  private _endPerf: number;
-  private _endHr: HrTime | undefined;
-  private _durationHr: HrTime | undefined;
+  private declare _endPerf: number;
+  private declare _endHr: HrTime | undefined;
+  private declare _durationHr: HrTime | undefined;
 
   /** @internal Use a `LightTracer`; processors' `onStart` is called by the tracer. */
   constructor(
@@ -103,38 +105,35 @@ export class LightSpan implements Span, ReadableSpan {
     startTime: TimeInput | undefined,
     epochOffset?: number,
   ) {
+    const now = monotonicNow();
+    const offset = epochOffset ?? epochOffsetAt(now);
+    const hr = startTime === undefined || startTime === null ? undefined : timeInputToHrTime(startTime, offset);
+    // Assigned in the order the fields are declared, which is the order users see them in
+    // (`util.inspect`, `Object.keys`).
     // Names are free text that instrumentations build from URLs and messages: value rules apply.
     this.name = rt.redactor === undefined ? name : rt.redactor.redactText(name);
     this.kind = kind;
     this.parentSpanContext = parentSpanContext;
-    this._attributes = undefined;
-    this._links = undefined;
-    this._events = undefined;
     this.status = UNSET_STATUS;
     this.resource = rt.resource;
     this.instrumentationScope = rt.scope;
     this._spanContext = spanContext;
     this._rt = rt;
     this._counted = (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+    this._attributes = undefined;
+    this._links = undefined;
+    this._events = undefined;
     this._ended = false;
     this._attributesCount = 0;
     this._droppedAttributesCount = 0;
     this._droppedEventsCount = 0;
     this._droppedLinksCount = 0;
+    this._startPerf = hr === undefined ? now : NaN;
+    this._epochOffset = offset;
+    this._startHr = hr;
     this._endPerf = NaN;
     this._endHr = undefined;
     this._durationHr = undefined;
-    const now = monotonicNow();
-    const offset = epochOffset ?? epochOffsetAt(now);
-    this._epochOffset = offset;
-    const hr = startTime === undefined || startTime === null ? undefined : timeInputToHrTime(startTime, offset);
-    if (hr === undefined) {
-      this._startPerf = now;
-      this._startHr = undefined;
-    } else {
-      this._startPerf = NaN;
-      this._startHr = hr;
-    }
     if (this._counted) rt.counters.started++;
   }
 

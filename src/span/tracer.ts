@@ -2,6 +2,7 @@ import {
   context as contextApi,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
+  ROOT_CONTEXT,
   SpanKind,
   trace,
   TraceFlags,
@@ -67,13 +68,16 @@ export class LightTracer implements Tracer {
   /** {@link startSpan} with the context already resolved; the `withSpan` fast path. @internal */
   _start(name: string, options: SpanOptions | undefined, ctx: Context): Span {
     if (options !== undefined && options.root) ctx = trace.deleteSpan(ctx);
-    if (isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    // The root context holds nothing (its `setValue` returns a new context): no suppression and
+    // no parent to look up in its map, the common case of `withSpan` outside any span.
+    const isRoot = ctx === ROOT_CONTEXT;
+    if (!isRoot && isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
     let traceId: string;
     let traceState: TraceState | undefined;
     let randomFlag: number;
     let parentSpanContext: SpanContext | undefined;
-    const parent = trace.getSpan(ctx);
+    const parent = isRoot ? undefined : trace.getSpan(ctx);
     const psc = parent?.spanContext();
     if (
       psc !== undefined &&

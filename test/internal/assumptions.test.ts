@@ -13,7 +13,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { TracerProvider as BasicTracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ASSUMPTIONS } from '../../src/internal/node-assumptions.js';
-import { otelGlobals } from '../../src/internal/otel-globals.js';
+import { otelGlobals, readableGlobals } from '../../src/internal/otel-globals.js';
 import { captureDiag } from '../helpers/capture-diag.js';
 
 async function server(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
@@ -179,6 +179,34 @@ describe('what the code relies on, for real', () => {
       expect(proxy?.getDelegate()).toBe(provider);
       trace.disable();
       expect(otelGlobals()?.trace).toBeUndefined();
+    } finally {
+      trace.disable();
+      context.disable();
+    }
+  });
+
+  it('otelApiGlobals: readableGlobals() gives the entries the API getters return, and nothing for a registry the API ignores', () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    const provider = new BasicTracerProvider();
+    const key = Symbol.for('opentelemetry.js.api.1');
+    const holder = globalThis as { [key]?: unknown };
+    try {
+      expect(context.setGlobalContextManager(manager)).toBe(true);
+      expect(trace.setGlobalTracerProvider(provider)).toBe(true);
+      expect(readableGlobals()?.context).toBe(manager);
+      expect(readableGlobals()?.trace).toBe(trace.getTracerProvider());
+      expect(readableGlobals()?.propagation).toBeUndefined(); // the API then uses its no-op propagator
+      trace.disable();
+      context.disable();
+      // A registry of another major version's layout: the API reads none of it, nor do we.
+      const saved = holder[key];
+      holder[key] = { version: '0.0.1', trace: provider, context: manager };
+      try {
+        expect(trace.getTracerProvider()).not.toBe(provider);
+        expect(readableGlobals()).toBeUndefined();
+      } finally {
+        holder[key] = saved;
+      }
     } finally {
       trace.disable();
       context.disable();

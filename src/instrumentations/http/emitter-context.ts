@@ -23,6 +23,8 @@
  */
 import http from 'node:http';
 import { context } from '@opentelemetry/api';
+import type { ContextManager } from '@opentelemetry/api';
+import { readableGlobals } from '../../internal/otel-globals.js';
 import { knownNodeEndListener, learnNodeEndListener, listenersOf } from './node-listeners.js';
 import { REQUEST_STATE } from './request-state.js';
 import type { RequestState, StateCarrier } from './request-state.js';
@@ -74,9 +76,11 @@ function emitInContext(
   a2: unknown,
   a3: unknown,
 ): boolean {
+  // The registered manager itself, as the context API would call it, without the API's lookup.
+  const manager = (readableGlobals()?.context as ContextManager | undefined) ?? context;
   // Emitted synchronously from the handler: the context is already there.
-  if (context.active() === state.ctx) return callEmit(original, self, n, event, a1, a2, a3);
-  return context.with(state.ctx, callEmit, undefined, original, self, n, event, a1, a2, a3);
+  if (manager.active() === state.ctx) return callEmit(original, self, n, event, a1, a2, a3);
+  return manager.with(state.ctx, callEmit, undefined, original, self, n, event, a1, a2, a3);
 }
 
 /** `emit` with more than three event arguments, or on an odd emitter (both rare): one generic path. */

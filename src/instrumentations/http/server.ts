@@ -5,14 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, ContextManager, Span, SpanOptions, TextMapPropagator } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing } from '../../internal/sdk-core.js';
 import type { RPCMetadata } from '../../internal/sdk-core.js';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { errorOnce } from '../../internal/diag.js';
 import { endSpanSafely, reportEndFailure } from '../../internal/end-span.js';
 import { LIGHT_ROOT_CONTEXT } from '../../internal/light-context.js';
+import { readableGlobals } from '../../internal/otel-globals.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../../internal/owned-attributes.js';
 import { describeError, safeCall } from '../../internal/safe-call.js';
 import { OTHER_ERROR, OTHER_METHOD } from './constants.js';
@@ -24,6 +25,7 @@ import { normalizeMethod, spanName } from './method.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { httpTracer } from './tracer.js';
 import { defaultPort, parseHostPort, redactQuery, splitTarget } from './url.js';
+import type { HostPort } from './url.js';
 
 /**
  * Everything about one handled request, in one object shared by `req` and `res` (one property
@@ -86,7 +88,9 @@ export function runInServerSpan(
     errorOnce('http.server.start', `could not start a span for an incoming request (${describeError(err)}); it runs untraced.`);
   }
   if (ctx === undefined) return fn.apply(thisArg, args as unknown[]);
-  return context.with(ctx, applyListener, undefined, fn, thisArg, args);
+  // The registered manager itself, as `context.with` would call it, without the API's lookup.
+  const manager = readableGlobals()?.context as ContextManager | undefined;
+  return (manager !== undefined ? manager : context).with(ctx, applyListener, undefined, fn, thisArg, args);
 }
 
 /** `fn.apply(thisArg, args)`, as a plain function: no bound function per request. */
@@ -133,7 +137,7 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
   if (target.query !== undefined) attributes['url.query'] = redactQuery(target.query, options.sensitiveQueryParams);
   const host = headers.host;
   if (host !== undefined && host.length > 0) {
-    const hp = parseHostPort(host);
+    const hp = hostPort(host);
     attributes['server.address'] = hp.hostname;
     attributes['server.port'] = hp.port ?? defaultPort(scheme);
   }
@@ -152,7 +156,12 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
   }
   if (options.requestHeaders !== undefined) captureHeaders(attributes, options.requestHeaders, (n) => headers[n], options.sensitiveQueryParams);
 
-  const parent = propagation.extract(LIGHT_ROOT_CONTEXT, headers);
+  // The registered propagator itself, as `propagation.extract` would call it, without the API's lookup.
+  const propagator = readableGlobals()?.propagation as TextMapPropagator | undefined;
+  const parent =
+    propagator !== undefined
+      ? propagator.extract(LIGHT_ROOT_CONTEXT, headers, defaultTextMapGetter)
+      : propagation.extract(LIGHT_ROOT_CONTEXT, headers);
   const spanOptions: SpanOptions & OwnedAttributesFlag = { kind: SpanKind.SERVER, attributes };
   spanOptions[ATTRIBUTES_OWNED] = true; // `attributes` is not used after this
   const span = httpTracer().startSpan(spanName(normalized), spanOptions, parent);
@@ -182,6 +191,19 @@ function startServerSpan(options: ResolvedHttpOptions, req: IncomingMessage, res
     safeCall('http.serverRequestHook', 'the serverRequestHook option', () => hook(span, req));
   }
   return ctx;
+}
+
+/** The last `Host` header parsed and its parts: a server sees the same one on most requests. */
+let lastHost = '';
+let lastHostPort: HostPort = { hostname: '', port: undefined };
+
+/** `parseHostPort(host)`, reusing the last result for the same header (bench/instructions/run.sh). */
+function hostPort(host: string): HostPort {
+  if (host !== lastHost) {
+    lastHostPort = parseHostPort(host);
+    lastHost = host;
+  }
+  return lastHostPort;
 }
 
 /** Where {@link peerAddress} keeps a connection's peer address (module-private). */
