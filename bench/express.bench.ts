@@ -20,6 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { header } from './lib.js';
+import { load, median, startChild, stopChild, type Load as BaseLoad } from './server-load.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -129,29 +130,6 @@ async function runServer(config: Config): Promise<void> {
 
 // ---------------------------------------------------------------- parent: orchestration
 
-function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child ${args.join(' ')} did not start`));
-    }, 15_000);
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`child ${args.join(' ')} exited with ${code}`));
-    });
-  });
-}
-
 function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not answer ${message}`)), 30_000);
@@ -166,47 +144,8 @@ function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-interface Load {
-  reqPerSec: number;
-  p99: number;
-  errors: number;
+interface Load extends BaseLoad {
   report?: ServerReport;
-}
-
-function load(port: number, seconds: number): Promise<Load> {
-  const bin = require.resolve('autocannon/autocannon.js');
-  const child = spawn(
-    process.execPath,
-    [bin, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', `http://127.0.0.1:${port}/users/42`],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.on('exit', () => {
-      try {
-        const r = JSON.parse(out) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
-        resolve({ reqPerSec: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx });
-      } catch (err) {
-        reject(new Error(`autocannon printed no JSON: ${String(err)}\n${out.slice(0, 500)}`));
-      }
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function bench(): Promise<void> {
@@ -214,11 +153,11 @@ async function bench(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < CONFIGS.length; k++) {
       const config = CONFIGS[(k + round) % CONFIGS.length]!;
-      const { child, port } = await startChild(['--server', config]);
+      const { child, port } = await startChild(SELF, ['--server', config]);
       try {
-        await load(port, 1); // warm-up
+        await loadServer(port, 1); // warm-up
         await ask(child, 'mark', 'marked');
-        const result = await load(port, SECONDS);
+        const result = await loadServer(port, SECONDS);
         result.report = await ask<ServerReport>(child, 'report', 'report');
         samples.get(config)!.push(result);
       } finally {
@@ -258,4 +197,8 @@ if (mode === '--server') {
 } else {
   console.log(header() + '\n');
   await bench();
+}
+
+function loadServer(port: number, seconds: number): Promise<Load> {
+  return load(`http://127.0.0.1:${port}/users/42`, CONNECTIONS, seconds);
 }

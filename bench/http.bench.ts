@@ -28,6 +28,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { header } from './lib.js';
+import { load, median, startChild, stopChild, type Load as BaseLoad } from './server-load.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -187,29 +188,6 @@ async function runDownstream(): Promise<void> {
 
 // ---------------------------------------------------------------- parent: orchestration
 
-function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child ${args.join(' ')} did not start`));
-    }, 15_000);
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`child ${args.join(' ')} exited with ${code}`));
-    });
-  });
-}
-
 /** Asks a server child for its span counts (null when untraced). */
 function askCounts(child: ChildProcess): Promise<SpanCounts | null> {
   return new Promise((resolve, reject) => {
@@ -222,66 +200,21 @@ function askCounts(child: ChildProcess): Promise<SpanCounts | null> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-interface Load {
-  reqPerSec: number;
-  p99: number;
-  errors: number;
+interface Load extends BaseLoad {
   counts?: SpanCounts | null;
 }
 
-/** autocannon in its own process, JSON result. */
-function load(port: number, seconds: number): Promise<Load> {
-  const bin = require.resolve('autocannon/autocannon.js');
-  const child = spawn(
-    process.execPath,
-    [bin, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', `http://127.0.0.1:${port}/`],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.on('exit', () => {
-      try {
-        const r = JSON.parse(out) as {
-          requests: { average: number };
-          latency: { p99: number };
-          errors: number;
-          non2xx: number;
-        };
-        resolve({ reqPerSec: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx });
-      } catch (err) {
-        reject(new Error(`autocannon printed no JSON: ${String(err)}\n${out.slice(0, 500)}`));
-      }
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 async function benchScenario(scenario: Scenario): Promise<void> {
-  const downstream = scenario === 'fetch' ? await startChild(['--downstream']) : undefined;
+  const downstream = scenario === 'fetch' ? await startChild(SELF, ['--downstream']) : undefined;
   const samples = new Map<Config, Load[]>(CONFIGS.map((c) => [c, []]));
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < CONFIGS.length; k++) {
         const config = CONFIGS[(k + round) % CONFIGS.length]!;
-        const { child, port } = await startChild(['--server', config, scenario, String(downstream?.port ?? 0)]);
+        const { child, port } = await startChild(SELF, ['--server', config, scenario, String(downstream?.port ?? 0)]);
         try {
-          await load(port, 1); // warm-up: JIT, connection pools
-          const result = await load(port, SECONDS);
+          await loadServer(port, 1); // warm-up: JIT, connection pools
+          const result = await loadServer(port, SECONDS);
           result.counts = await askCounts(child);
           samples.get(config)!.push(result);
         } finally {
@@ -333,4 +266,8 @@ if (mode === '--server') {
 } else {
   console.log(header() + '\n');
   for (const scenario of RUN_SCENARIOS) await benchScenario(scenario);
+}
+
+function loadServer(port: number, seconds: number): Promise<Load> {
+  return load(`http://127.0.0.1:${port}/`, CONNECTIONS, seconds);
 }
