@@ -35,7 +35,9 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
     configObject: {
       projectFolder: root,
       mainEntryPointFilePath: types,
-      compiler: { overrideTsconfig: { compilerOptions: { types: ['node'], skipLibCheck: true } } },
+      // Only the built declarations: never what else lies in the folder (.ci/gen3/run parks the 2.x
+      // node_modules beside it while the 3.x one is in place).
+      compiler: { overrideTsconfig: { compilerOptions: { types: ['node'], skipLibCheck: true }, include: ['dist/*.d.ts'] } },
       apiReport: { enabled: true, reportFileName: `${entry}.api.md`, reportFolder, reportTempFolder: tempFolder },
       docModel: { enabled: false },
       dtsRollup: { enabled: false },

@@ -6,7 +6,7 @@ import type { TracelightOptions } from './config/options.js';
 import { buildPipeline } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
 import { resolveConfig, resolveLogLevel } from './config/resolve.js';
-import { errorOnce, warnOnce } from './internal/diag.js';
+import { errorOnce, tellOnce, warnOnce } from './internal/diag.js';
 import { checkAssumptions } from './internal/node-assumptions.js';
 import { otelGlobals } from './internal/otel-globals.js';
 import { processState } from './internal/process-state.js';
@@ -47,7 +47,17 @@ export function init(optionsOrServiceName?: string | TracelightOptions): Traceli
   // other build, a preload), gets the first one's handle.
   const first = processState.handle as TracelightHandle | undefined;
   if (first) {
-    warnOnce('init:twice', 'init() was called more than once (or by a preload such as tracelight/register); the first configuration stays in effect.');
+    const given = typeof optionsOrServiceName === 'string' ? ['serviceName'] : Object.keys(optionsOrServiceName ?? {});
+    if (given.length === 0) {
+      warnOnce('init:twice', 'init() was called more than once (or by a preload such as tracelight/register); the first configuration stays in effect.');
+    } else {
+      // Options that silently do nothing are a trap (a preload plus the app's own init): say so.
+      const running = processState.serviceName === undefined ? '' : ` (service.name ${JSON.stringify(processState.serviceName)})`;
+      tellOnce(
+        'init:twice',
+        `init() was called more than once (tracing was started by an earlier init() or a preload such as tracelight/register); its options ${given.join(', ')} are ignored and the first configuration${running} stays. With a preload, configure through OTEL_* variables (OTEL_SERVICE_NAME, ...), or drop the preload and keep init().`,
+      );
+    }
     return first;
   }
   const options: TracelightOptions =
@@ -69,6 +79,7 @@ function start(options: TracelightOptions): TracelightHandle {
   const logLevel = resolveLogLevel(options);
   if (logLevel[0] !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: logLevel[0], suppressOverrideMessage: true });
   const config = resolveConfig(options, readEnv(), logLevel);
+  processState.serviceName = config.serviceName;
   if (config.disabled) return noopHandle();
 
   const pipeline: Pipeline = buildPipeline(config);
@@ -95,6 +106,13 @@ function start(options: TracelightOptions): TracelightHandle {
       "another OpenTelemetry tracer provider is already registered: withSpan and every instrumentation send their spans to it, and tracelight's exporters get none. Call init() before the other SDK starts, or remove it.",
     );
     tracer = trace.getTracer('tracelight', VERSION);
+  }
+  const lost = processState.spansBeforeInit ?? 0;
+  if (lost > 0) {
+    tellOnce(
+      'init:spans-before-init',
+      `withSpan() ran ${lost} time${lost === 1 ? '' : 's'} before init(), with no tracer provider registered: ${lost === 1 ? 'that span was' : 'those spans were'} not recorded. Call init() before the code that makes spans (at the top of the entry file), or preload it: node --import tracelight/register app.js.`,
+    );
   }
   const disableInstrumentations = pipeline.enableInstrumentations();
 

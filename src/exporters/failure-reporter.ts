@@ -1,9 +1,8 @@
-import { diag } from '@opentelemetry/api';
-import { DIAG_PREFIX } from '../internal/diag.js';
+import { tell } from '../internal/diag.js';
 import type { ExportFailure } from './export-failure.js';
 
 /**
- * Reports export trouble through `diag` without flooding it: each kind of failure once per
+ * Reports export trouble (through `diag`, or on stderr when no logger is set) without flooding it: each kind of failure once per
  * outage (connection refused, timeout, HTTP 503…), then one line when exports succeed again,
  * after which a new outage is reported afresh. One reporter per processor, so two pipelines
  * (say OTLP and the console) report independently.
@@ -33,15 +32,13 @@ export class FailureReporter {
   once(kind: string, message: string, alreadyReported = false): void {
     if (this._reported.has(kind)) return;
     this._reported.add(kind);
-    if (!alreadyReported) diag.warn(DIAG_PREFIX + message);
+    if (!alreadyReported) tell(message);
   }
 
   /** Notes a successful export; the first after failures reports the recovery. */
   success(droppedMeanwhile: number): void {
     if (this._failedBatches === 0) return;
-    diag.warn(
-      `${DIAG_PREFIX}span export works again after ${this._failedBatches} failed batch(es); ${droppedMeanwhile} span(s) were dropped meanwhile.`,
-    );
+    tell(`span export works again after ${this._failedBatches} failed batch(es); ${droppedMeanwhile} span(s) were dropped meanwhile.`);
     this._failedBatches = 0;
     this._reported.clear();
   }

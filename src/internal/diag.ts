@@ -45,6 +45,32 @@ export function reportOnce(kind: string, message: string): void {
   diag.error(DIAG_PREFIX + message);
 }
 
+/**
+ * Tells the user about a problem that loses their spans (an export failing, a full queue), at
+ * warn level: through the `diag` logger when one is registered (so `logLevel`/`OTEL_LOG_LEVEL`,
+ * `none` included, decide), else as one line on stderr, since the API's default is silence and
+ * the user would otherwise never know. The caller decides how often (once per outage).
+ * @internal
+ */
+export function tell(message: string): void {
+  if (otelGlobals()?.diag === undefined) {
+    try {
+      process.stderr.write(`${DIAG_PREFIX}${message}\n`);
+    } catch {
+      // stderr closed: nowhere left to say it.
+    }
+    return;
+  }
+  diag.warn(DIAG_PREFIX + message);
+}
+
+/** {@link tell}, once per `kind` for the life of the process. @internal */
+export function tellOnce(kind: string, message: string): void {
+  if (reported.has(kind)) return;
+  reported.add(kind);
+  tell(message);
+}
+
 /** Lets a kind be reported again (after recovery, or between tests). @internal */
 export function forgetReported(kind?: string): void {
   if (kind === undefined) reported.clear();

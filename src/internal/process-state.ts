@@ -17,6 +17,10 @@ export interface ProcessState {
     /** The API's `trace` global when `tracer` was set: if it changes (`trace.disable()`), `tracer` is stale. */
     traceGlobal: unknown;
   };
+  /** `service.name` of the first `init()`, to say which configuration a later `init()` meets (absent in older copies). */
+  serviceName?: string;
+  /** `withSpan` calls made while no tracer provider was registered (their spans are lost); said at `init()`. */
+  spansBeforeInit?: number;
   /** The http instrumentation in effect, whichever copy enabled it. */
   http: { copy: object; disable: () => void } | undefined;
 }

@@ -94,6 +94,18 @@ export function withSpan<T>(
 }
 
 /**
+ * Counts a `withSpan` call made while no tracer provider is registered at all (the API's proxy
+ * has no delegate): its span is lost, and `init()` says how many were, since calling `withSpan`
+ * before `init()` is an easy mistake to make and impossible to see.
+ */
+function countIfNoProvider(): void {
+  const provider = trace.getTracerProvider() as { getDelegateTracer?: (name: string) => unknown };
+  if (typeof provider.getDelegateTracer === 'function' && provider.getDelegateTracer(WITH_SPAN_TRACER_NAME) === undefined) {
+    processState.spansBeforeInit = (processState.spansBeforeInit ?? 0) + 1;
+  }
+}
+
+/**
  * Starts a span and runs `fn` in it: `fn(span)` when `args` is undefined, else
  * `fn.apply(thisArg, args)` (for `traced`). Shared so neither caller builds a closure per call.
  * @internal
@@ -115,6 +127,7 @@ export function startAndRun<T>(
   try {
     const tracer =
       shared.tracer !== undefined && globals?.trace === shared.traceGlobal ? shared.tracer : trace.getTracer(WITH_SPAN_TRACER_NAME);
+    if (shared.tracer === undefined) countIfNoProvider();
     span =
       tracer instanceof LightTracer
         ? tracer._start(name, options, parentContext)

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createOtlpExporter, unavailable } from '../../src/exporters/otlp.js';
 import { TracelightBatchSpanProcessor } from '../../src/exporters/batch-span-processor.js';
 import { OtlpReceiver } from './otlp-receiver.js';

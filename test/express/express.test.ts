@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import express5 from 'express';
 import express4 from 'express4';
 import Router22 from 'router22';

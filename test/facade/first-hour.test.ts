@@ -52,3 +52,32 @@ describe('unknown exporter names fall back to the default (otlp) and say so', ()
     expect(stderr).toContain('exporter "jaeger" in the exporter option is unknown (use otlp, console or none); skipped.');
   });
 });
+
+describe('a preload plus the app\'s own init()', () => {
+  it('says, by default on stderr, that the options were ignored and what to do', async () => {
+    const r = await runNode('preload-then-init.mjs', [], {
+      nodeArgs: ['--import', 'tracelight/register'],
+      env: { OTEL_SERVICE_NAME: 'from-the-preload', OTEL_TRACES_EXPORTER: 'none' },
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'tracelight: init() was called more than once (tracing was started by an earlier init() or a preload such as tracelight/register); its options serviceName are ignored and the first configuration (service.name "from-the-preload") stays. With a preload, configure through OTEL_* variables (OTEL_SERVICE_NAME, ...), or drop the preload and keep init().\n',
+    );
+  });
+});
+
+describe('withSpan() before init()', () => {
+  it('init() says how many spans were lost and what to do', async () => {
+    const r = await runNode('span-before-init.mjs', [], { env: { OTEL_TRACES_EXPORTER: 'none' }, timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'tracelight: withSpan() ran 2 times before init(), with no tracer provider registered: those spans were not recorded. Call init() before the code that makes spans (at the top of the entry file), or preload it: node --import tracelight/register app.js.\n',
+    );
+  });
+
+  it('says nothing with logLevel none', async () => {
+    const r = await runNode('span-before-init.mjs', [], { env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'none' }, timeoutMs: 20_000 });
+    expect(r.stderr).toBe('');
+  });
+});

@@ -64,6 +64,7 @@ describe('init()', () => {
     expect(b).toBe(a);
     expect(c).toBe(a);
     expect(messages.filter((m) => m.includes('more than once'))).toHaveLength(1);
+    expect(messages.find((m) => m.includes('more than once'))).toMatch(/its options exporter are ignored and the first configuration \(service.name ".*"\) stays/);
     await a.shutdown();
   });
 

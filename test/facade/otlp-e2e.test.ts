@@ -82,7 +82,7 @@ describe('init() exporting OTLP configured by OTEL_* variables (child process, r
     expect(receiver.spans().map((s) => s.name).sort()).toEqual(['GET /checkout', 'linked', 'payment.charge']);
   });
 
-  it('with the collector down the app still finishes, quietly, and exits by itself', async () => {
+  it('with the collector down the app still finishes, exits by itself, and says so once on stderr with the fix (silent with OTEL_LOG_LEVEL=none)', async () => {
     const port = await closedPort();
     const started = Date.now();
     const r = await runNode('otlp-app.mjs', [], {
@@ -91,7 +91,15 @@ describe('init() exporting OTLP configured by OTEL_* variables (child process, r
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('done');
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(
+      `tracelight: cannot export spans to http://127.0.0.1:${port}/v1/traces: connection refused, nothing listens there. Start the collector, or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (full URL) or OTEL_EXPORTER_OTLP_ENDPOINT (base URL, /v1/traces is appended). Spans are dropped until it answers.\n`,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
+    const quiet = await runNode('otlp-app.mjs', [], {
+      env: { OTEL_SERVICE_NAME: 'otlp-app', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_TIMEOUT: '2000', OTEL_LOG_LEVEL: 'none' },
+      timeoutMs: 20_000,
+    });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
   });
 });
