@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { header } from './lib.js';
 import { load, median, startChild, stopChild, type Load as BaseLoad } from './server-load.js';
+import { DiscardExporter } from './lib.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -32,15 +33,8 @@ const SECONDS = Number(process.env.BENCH_EXPRESS_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_EXPRESS_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_EXPRESS_CONNECTIONS ?? 50);
 
-let exportedSpans = 0;
-const discard = {
-  export(spans: unknown[], done: (r: { code: number }) => void): void {
-    exportedSpans += spans.length;
-    done({ code: 0 });
-  },
-  shutdown: () => Promise.resolve(),
-  forceFlush: () => Promise.resolve(),
-};
+/** Drops every span, counting them: the bench measures tracing, not exporting. */
+const discard = new DiscardExporter();
 
 interface ServerReport {
   /** Spans exported so far (after a flush); null untraced. */
@@ -118,7 +112,7 @@ async function runServer(config: Config): Promise<void> {
     if (message !== 'report') return;
     const used = process.cpuUsage(cpu);
     const answered = requests;
-    const reply = flush === undefined ? Promise.resolve(null) : flush().then(() => exportedSpans);
+    const reply = flush === undefined ? Promise.resolve(null) : flush().then(() => discard.spans);
     void reply.then((spans) => process.send?.({ report: { spans, requests: answered, total, cpuMicros: used.user + used.system } satisfies ServerReport }));
   });
   process.channel?.unref();

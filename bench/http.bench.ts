@@ -29,6 +29,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { header } from './lib.js';
 import { load, median, startChild, stopChild, type Load as BaseLoad } from './server-load.js';
+import { DiscardExporter } from './lib.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -52,16 +53,8 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
 
-/** An exporter that drops everything, counting what it was given: the bench measures tracing, not exporting. */
-let exportedSpans = 0;
-const discard = {
-  export(spans: unknown[], done: (r: { code: number }) => void): void {
-    exportedSpans += spans.length;
-    done({ code: 0 });
-  },
-  shutdown: () => Promise.resolve(),
-  forceFlush: () => Promise.resolve(),
-};
+/** Drops every span, counting them: the bench measures tracing, not exporting. */
+const discard = new DiscardExporter();
 
 /** Spans ended / exported / dropped by this server so far, after a flush; undefined untraced. */
 interface SpanCounts {
@@ -99,7 +92,7 @@ async function setUpTracing(config: Config): Promise<typeof import('node:http')>
     trace.setGlobalTracerProvider(provider);
     readCounts = async () => {
       await provider.forceFlush();
-      return { ended: ended(), exported: exportedSpans, dropped: ended() - exportedSpans };
+      return { ended: ended(), exported: discard.spans, dropped: ended() - discard.spans };
     };
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     enableHttpInstrumentation();
@@ -121,7 +114,7 @@ async function setUpTracing(config: Config): Promise<typeof import('node:http')>
     provider.register();
     readCounts = async () => {
       await provider.forceFlush();
-      return { ended: ended(), exported: exportedSpans, dropped: ended() - exportedSpans };
+      return { ended: ended(), exported: discard.spans, dropped: ended() - discard.spans };
     };
     registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()] });
   }

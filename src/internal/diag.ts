@@ -34,15 +34,7 @@ export function errorOnce(kind: string, message: string): void {
 export function reportOnce(kind: string, message: string): void {
   if (reported.has(kind)) return;
   reported.add(kind);
-  if (otelGlobals()?.diag === undefined) {
-    try {
-      process.stderr.write(`${DIAG_PREFIX}${message}\n`);
-    } catch {
-      // stderr closed: nowhere left to say it.
-    }
-    return;
-  }
-  diag.error(DIAG_PREFIX + message);
+  say('error', message);
 }
 
 /**
@@ -53,15 +45,20 @@ export function reportOnce(kind: string, message: string): void {
  * @internal
  */
 export function tell(message: string): void {
-  if (otelGlobals()?.diag === undefined) {
-    try {
-      process.stderr.write(`${DIAG_PREFIX}${message}\n`);
-    } catch {
-      // stderr closed: nowhere left to say it.
-    }
+  say('warn', message);
+}
+
+/** `diag` at `level` when a logger is registered, else one line on stderr. */
+function say(level: 'warn' | 'error', message: string): void {
+  if (otelGlobals()?.diag !== undefined) {
+    diag[level](DIAG_PREFIX + message);
     return;
   }
-  diag.warn(DIAG_PREFIX + message);
+  try {
+    process.stderr.write(`${DIAG_PREFIX}${message}\n`);
+  } catch {
+    // stderr closed: nowhere left to say it.
+  }
 }
 
 /** {@link tell}, once per `kind` for the life of the process. @internal */
