@@ -3,7 +3,7 @@ import { defaultResource, resourceFromAttributes, SimpleSpanProcessor } from '..
 import type { SpanExporter, SpanProcessor } from '../internal/sdk.js';
 import { TracelightContextManager } from '../context/async-local-storage-context-manager.js';
 import { TracelightBatchSpanProcessor } from '../exporters/batch-span-processor.js';
-import { createOtlpExporter } from '../exporters/otlp.js';
+import { createOtlpExporterWithHint } from '../exporters/otlp.js';
 import { ConsoleWaterfallExporter } from '../exporters/waterfall/console-waterfall-exporter.js';
 import { enableExpressInstrumentation } from '../instrumentations/express/instrument.js';
 import { enableHttpInstrumentation } from '../instrumentations/http/enable.js';
@@ -11,7 +11,7 @@ import type { HttpInstrumentationOptions } from '../instrumentations/http/option
 import { createRedactor } from '../span/redact.js';
 import { LightTracerProvider } from '../span/tracer-provider.js';
 import { VERSION } from '../version.js';
-import type { ResolvedConfig } from './resolve.js';
+import type { EndpointSetting, ResolvedConfig } from './resolve.js';
 
 /** Counters that show what tracing did and what it lost; a growing `spansOpen` is a span leak. */
 export interface TracelightStats {
@@ -78,7 +78,7 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
     }
     let exporter: SpanExporter;
     if (choice === 'otlp') {
-      const otlp = createOtlpExporter({
+      const otlp = createOtlpExporterWithHint({
         protocol: config.otlp.protocol,
         tracesEndpoint: config.otlp.endpoint,
         headers: config.otlp.headers,
@@ -86,7 +86,7 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
         // and what the collector did not answer in time is what stats() counts as failed.
         timeoutMillis: Math.min(config.otlp.timeoutMillis, config.batch.exportTimeoutMillis),
         compression: config.otlp.compression,
-      });
+      }, endpointHint(config.otlp.endpointSetting));
       otlpUrl = otlp.url;
       exporter = otlp;
     } else {
@@ -172,4 +172,18 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       return out;
     },
   };
+}
+
+/** How the user changes where spans go, in the terms of the setting they used (for export failure messages). */
+function endpointHint(setting: EndpointSetting): string {
+  switch (setting) {
+    case 'otlp.endpoint':
+      return 'change otlp.endpoint in init() (the full traces URL, e.g. http://collector:4318/v1/traces)';
+    case 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT':
+      return 'fix OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full traces URL)';
+    case 'OTEL_EXPORTER_OTLP_ENDPOINT':
+      return 'fix OTEL_EXPORTER_OTLP_ENDPOINT (a base URL: /v1/traces is appended)';
+    default:
+      return "point tracelight at yours with OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318 (or init({ otlp: { endpoint } })); exporter 'console' prints traces in the terminal instead";
+  }
 }

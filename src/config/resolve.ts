@@ -17,7 +17,7 @@ import type {
 import { createSampler } from './sampler.js';
 import type { RedactOptions } from '../span/redact.js';
 import type { ResolvedSpanLimits } from '../span/span-runtime.js';
-import { resolveOtlpTracesUrl } from '../exporters/otlp-endpoint.js';
+import { ENV_ENDPOINT_NAMES, resolveOtlpTracesUrl } from '../exporters/otlp-endpoint.js';
 
 /** Where a resolved setting came from. */
 export type ConfigSource = 'code' | 'environment' | 'default';
@@ -30,6 +30,8 @@ export interface ResolvedConfig {
   exporters: Array<'console' | 'otlp' | SpanExporter>;
   otlp: Required<Pick<OtlpOptions, 'protocol' | 'endpoint' | 'timeoutMillis' | 'compression'>> & {
     headers: Record<string, string>;
+    /** Which setting the endpoint came from, so messages name the one the user used. */
+    endpointSetting: EndpointSetting;
   };
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number };
   spanLimits: ResolvedSpanLimits;
@@ -44,6 +46,9 @@ export interface ResolvedConfig {
   /** The source of each setting, by name (for reports such as a diagnose command). */
   sources: Record<ConfiguredSetting, ConfigSource>;
 }
+
+/** Where the OTLP endpoint was set: the init() option, one of the two variables, or nowhere. */
+export type EndpointSetting = 'otlp.endpoint' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'default';
 
 /** Settings whose source {@link ResolvedConfig.sources} records. */
 export type ConfiguredSetting =
@@ -172,8 +177,16 @@ export function resolveConfig(
   // A base endpoint gets /v1/traces appended (the exporters' own rule); an unparsable one is passed
   // on as is, so the exporter reports it once with what to fix.
   const base = env.otlp.baseEndpoint;
-  const envEndpoint = env.otlp.endpoint ?? (base === undefined ? undefined : (resolveOtlpTracesUrl({ endpoint: base }) ?? base));
+  const envEndpoint = env.otlp.endpoint ?? (base === undefined ? undefined : (resolveOtlpTracesUrl({ endpoint: base }, ENV_ENDPOINT_NAMES) ?? base));
   const endpoint = setting('otlp.endpoint', o.endpoint, envEndpoint, resolveOtlpTracesUrl({}) as string);
+  const endpointSetting: EndpointSetting =
+    sources['otlp.endpoint'] === 'code'
+      ? 'otlp.endpoint'
+      : sources['otlp.endpoint'] === 'default'
+        ? 'default'
+        : env.otlp.endpoint !== undefined
+          ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
+          : 'OTEL_EXPORTER_OTLP_ENDPOINT';
 
   const b = options.batch ?? {};
   const maxQueueSize = number('batch.maxQueueSize', 'maxQueueSize', b.maxQueueSize, env.batch.maxQueueSize, 2048, 1);
@@ -209,6 +222,7 @@ export function resolveConfig(
     otlp: {
       protocol: setting('otlp.protocol', o.protocol, env.otlp.protocol, 'http/protobuf'),
       endpoint,
+      endpointSetting,
       headers: { ...env.otlp.headers, ...o.headers },
       timeoutMillis: number('otlp.timeoutMillis', 'otlp.timeoutMillis', o.timeoutMillis, env.otlp.timeoutMillis, 10_000, 1),
       compression: setting('otlp.compression', o.compression, env.otlp.compression, 'none'),

@@ -25,18 +25,20 @@ export type TransportResponse =
   | { status: 'retryable'; retryInMillis?: number; error?: Error };
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED']);
-const ENDPOINT_HINT =
-  'set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (full URL) or OTEL_EXPORTER_OTLP_ENDPOINT (base URL, /v1/traces is appended)';
+/** What to change to send spans elsewhere, for an exporter whose URL was given in code. */
+export const ENDPOINT_OPTION_HINT = 'change the endpoint given to createOtlpExporter() (tracesEndpoint: the full URL; endpoint: a base URL, /v1/traces is appended)';
 
 /**
  * Turns the last response of a failed export to `url` into an {@link ExportFailure}.
- * `attempts` is how many requests were made; `timeoutMillis` the export's time budget.
+ * `attempts` is how many requests were made; `timeoutMillis` the export's time budget;
+ * `endpointHint` says how the user changes the URL (the setting they actually used).
  */
 export function describeTransportFailure(
   url: string,
   response: Exclude<TransportResponse, { status: 'success' }>,
   attempts: number,
   timeoutMillis: number,
+  endpointHint: string = ENDPOINT_OPTION_HINT,
 ): ExportFailure {
   const tried = attempts > 1 ? ` (${attempts} attempts)` : '';
   const err = response.error;
@@ -45,14 +47,14 @@ export function describeTransportFailure(
   if (code === 'ECONNREFUSED') {
     return new ExportFailure(
       'connection-refused',
-      `cannot export spans to ${url}: connection refused${tried}, nothing listens there. Start the collector, or ${ENDPOINT_HINT}. Spans are dropped until it answers.`,
+      `cannot export spans to ${url}: connection refused${tried}, nothing listens there. Start the collector, or ${endpointHint}. Spans are dropped until it answers.`,
       err,
     );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new ExportFailure(
       'dns',
-      `cannot export spans to ${url}: host not found (${code})${tried}. Check the host name, or ${ENDPOINT_HINT}.`,
+      `cannot export spans to ${url}: host not found (${code})${tried}. Check the host name, or ${endpointHint}.`,
       err,
     );
   }
@@ -77,7 +79,7 @@ export function describeTransportFailure(
       err,
     );
   }
-  if (status !== undefined) return describeHttpStatus(url, status, err);
+  if (status !== undefined) return describeHttpStatus(url, status, err, endpointHint);
   return new ExportFailure(
     'unknown',
     `cannot export spans to ${url}: ${err === undefined ? 'unknown error' : describeError(err)}${tried}.`,
@@ -85,10 +87,10 @@ export function describeTransportFailure(
   );
 }
 
-function describeHttpStatus(url: string, status: number, err: unknown): ExportFailure {
+function describeHttpStatus(url: string, status: number, err: unknown, endpointHint: string): ExportFailure {
   let advice: string;
   if (status === 401 || status === 403) advice = 'the collector refused the credentials: check OTEL_EXPORTER_OTLP_HEADERS (or OTEL_EXPORTER_OTLP_TRACES_HEADERS).';
-  else if (status === 404) advice = `no OTLP traces receiver at that path: ${ENDPOINT_HINT}.`;
+  else if (status === 404) advice = `no OTLP traces receiver at that path: ${endpointHint}.`;
   else if (status === 413) advice = 'batches are too large for the collector: lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE.';
   else if (status === 415) advice = 'the collector does not accept this encoding: check OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf or http/json).';
   else if (status >= 400 && status < 500) advice = 'the collector rejected the data; spans of that batch were dropped (not retried, per the OTLP specification).';

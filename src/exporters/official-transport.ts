@@ -46,7 +46,12 @@ export function findOfficialTransport(official: unknown): OfficialTransportField
  * exporter as it is, reports the fallback once through `diag.warn`, and returns undefined.
  * @internal
  */
-export function installRetryLayer(official: unknown, url: string, policy: RetryPolicy): CountingRetryingTransport | undefined {
+export function installRetryLayer(
+  official: unknown,
+  url: string,
+  policy: RetryPolicy,
+  endpointHint?: string,
+): CountingRetryingTransport | undefined {
   const fields = findOfficialTransport(official);
   if (fields === undefined) {
     const a = OFFICIAL_TRANSPORT_ASSUMPTION;
@@ -56,7 +61,7 @@ export function installRetryLayer(official: unknown, url: string, policy: RetryP
     );
     return undefined;
   }
-  const retrying = new CountingRetryingTransport(fields.inner, url, policy);
+  const retrying = new CountingRetryingTransport(fields.inner, url, policy, endpointHint);
   fields.delegate._transport = retrying;
   return retrying;
 }

@@ -6,7 +6,7 @@ import type * as OtlpProtoModule from '@opentelemetry/exporter-trace-otlp-proto'
 import { errorOnce, reportOnce, warnOnce } from '../internal/diag.js';
 import { checkAssumptions } from '../internal/node-assumptions.js';
 import { describeError } from '../internal/safe-call.js';
-import { ExportFailure, toExportFailure } from './export-failure.js';
+import { ENDPOINT_OPTION_HINT, ExportFailure, toExportFailure } from './export-failure.js';
 import { resolveOtlpTracesUrl } from './otlp-endpoint.js';
 import { installRetryLayer } from './official-transport.js';
 import { DEFAULT_RETRY_POLICY } from './retrying-transport.js';
@@ -111,6 +111,16 @@ type OfficialConfig = NonNullable<ConstructorParameters<typeof OtlpProtoModule.O
  * missing module and the fix for installs and bundles) goes to stderr if no `diag` logger is set.
  */
 export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpExporter {
+  return createOtlpExporterWithHint(options, ENDPOINT_OPTION_HINT);
+}
+
+/**
+ * {@link createOtlpExporter} whose failure messages say how to change the URL with the setting
+ * the user actually used (`endpointHint`, e.g. "fix OTEL_EXPORTER_OTLP_ENDPOINT ..."): init()
+ * knows whether it came from code, which variable, or the default.
+ * @internal
+ */
+export function createOtlpExporterWithHint(options: OtlpExporterOptions, endpointHint: string): OtlpExporter {
   let protocol: OtlpProtocol = options.protocol ?? 'http/protobuf';
   if (PACKAGES[protocol] === undefined) {
     errorOnce(
@@ -127,11 +137,11 @@ export function createOtlpExporter(options: OtlpExporterOptions = {}): OtlpExpor
       protocol,
       new ExportFailure(
         'otlp-bad-endpoint',
-        `OTLP endpoint "${String(given)}" is not a valid http(s) URL; spans are not exported. Fix OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT.`,
+        `OTLP endpoint "${String(given)}" is not a valid http(s) URL; spans are not exported. To fix it, ${endpointHint}.`,
       ),
     );
   }
-  return new OtlpTraceExporter(url, protocol, options);
+  return new OtlpTraceExporter(url, protocol, options, endpointHint);
 }
 
 const loading = new Map<OtlpProtocol, Promise<OtlpModule['OTLPTraceExporter'] | ExportFailure>>();
@@ -196,7 +206,7 @@ class OtlpTraceExporter implements OtlpExporter {
   private _agent: HttpAgent | undefined;
   private _shutdown: Promise<void> | undefined;
 
-  constructor(url: string, protocol: OtlpProtocol, options: OtlpExporterOptions) {
+  constructor(url: string, protocol: OtlpProtocol, options: OtlpExporterOptions, endpointHint: string) {
     this.url = url;
     this.protocol = protocol;
     const timeoutMillis =
@@ -218,7 +228,7 @@ class OtlpTraceExporter implements OtlpExporter {
           compression: (options.compression === 'gzip' ? 'gzip' : 'none') as OfficialConfig['compression'],
           httpAgentOptions: (urlProtocol: string) => this._createAgent(urlProtocol),
         });
-        this._retrying = installRetryLayer(this._official, url, { ...DEFAULT_RETRY_POLICY, ...options.retry });
+        this._retrying = installRetryLayer(this._official, url, { ...DEFAULT_RETRY_POLICY, ...options.retry }, endpointHint);
       } catch (err) {
         this._failure = unavailable(PACKAGES[protocol], protocol, err);
         reportOnce(this._failure.kind, this._failure.message);

@@ -51,13 +51,15 @@ export class CountingRetryingTransport implements ExporterTransport {
   private _paused = 0;
   private readonly _inner: ExporterTransport;
   private readonly _url: string;
+  private readonly _endpointHint: string | undefined;
   private readonly _policy: RetryPolicy;
   private _closed = false;
   private readonly _sleeping = new Set<() => void>();
 
-  constructor(inner: ExporterTransport, url: string, policy: RetryPolicy) {
+  constructor(inner: ExporterTransport, url: string, policy: RetryPolicy, endpointHint?: string) {
     this._inner = inner;
     this._url = url;
+    this._endpointHint = endpointHint;
     this._policy = policy;
   }
 
@@ -81,7 +83,7 @@ export class CountingRetryingTransport implements ExporterTransport {
       result = await this._attempt(data, Math.max(1, deadline - Date.now()));
     }
     if (result.status === 'success') return result;
-    return { ...result, error: describeTransportFailure(this._url, result, attempts, timeoutMillis) };
+    return { ...result, error: describeTransportFailure(this._url, result, attempts, timeoutMillis, this._endpointHint) };
   }
 
   /** Stops retrying: pending waits end now and their exports report their last failure. */

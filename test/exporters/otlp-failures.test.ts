@@ -109,7 +109,7 @@ describe('collector down (connection refused)', () => {
     const refused = messagesMatching(/connection refused/);
     expect(refused).toHaveLength(1);
     expect(refused[0]).toContain(exporter.url);
-    expect(refused[0]).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(refused[0]).toContain('change the endpoint given to createOtlpExporter()');
     expect(messagesMatching(/queue is full/)).toHaveLength(1);
     expect(diag.ours()).toHaveLength(2);
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runNode } from '../helpers/child.js';
-import { OtlpReceiver } from '../exporters/otlp-receiver.js';
+import { closedPort, OtlpReceiver } from '../exporters/otlp-receiver.js';
 
 const receivers: OtlpReceiver[] = [];
 afterEach(async () => {
@@ -79,5 +79,44 @@ describe('withSpan() before init()', () => {
   it('says nothing with logLevel none', async () => {
     const r = await runNode('span-before-init.mjs', [], { env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'none' }, timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('an unreachable collector is said in the terms of the setting the user used', () => {
+  it.each([
+    ['the default endpoint', (_port: number) => ({}), {}, 'http://localhost:PORT/v1/traces', "point tracelight at yours with OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318 (or init({ otlp: { endpoint } })); exporter 'console' prints traces in the terminal instead"],
+    ['otlp.endpoint in init()', (port: number) => ({ otlp: { endpoint: `http://127.0.0.1:${port}/v1/traces` } }), {}, 'http://127.0.0.1:PORT/v1/traces', 'change otlp.endpoint in init() (the full traces URL, e.g. http://collector:4318/v1/traces)'],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', () => ({}), { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:PORT/t' }, 'http://127.0.0.1:PORT/t', 'fix OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full traces URL)'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', () => ({}), { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:PORT' }, 'http://127.0.0.1:PORT/v1/traces', 'fix OTEL_EXPORTER_OTLP_ENDPOINT (a base URL: /v1/traces is appended)'],
+  ])('%s: one line on stderr, before a short script exits, naming only that setting', async (_where, options, env, url, fix) => {
+    const port = await closedPort();
+    const withPort = (t: string) => t.replaceAll('PORT', String(port));
+    // The default endpoint is localhost:4318; with something listening there this case would not be a failure.
+    const isDefault = Object.keys(env).length === 0 && Object.keys(options(port)).length === 0;
+    if (isDefault) {
+      const probe = await fetch('http://localhost:4318/', { signal: AbortSignal.timeout(500) }).then(() => true, () => false);
+      if (probe) return expect.fail('something listens on localhost:4318; this test needs it free');
+    }
+    const envWithPort = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withPort(v as string)]));
+    const { stderr, stats } = await app(
+      { ...options(port), batch: { exportTimeoutMillis: 2000 } },
+      { ...envWithPort, OTEL_EXPORTER_OTLP_TIMEOUT: '2000' },
+    );
+    const shownUrl = isDefault ? 'http://localhost:4318/v1/traces' : withPort(url);
+    expect(stderr).toBe(`tracelight: cannot export spans to ${shownUrl}: connection refused, nothing listens there. Start the collector, or ${fix}. Spans are dropped until it answers.\n`);
+    for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'otlp.endpoint']) {
+      if (!fix.includes(name)) expect(stderr).not.toContain(name);
+    }
+    expect(stats.exported).toBe(0);
+  });
+
+  it('a base endpoint that already ends in /v1/traces names the variable it was read from', async () => {
+    const receiver = await OtlpReceiver.start();
+    receivers.push(receiver);
+    const { stderr, stats } = await app({ logLevel: 'warn' }, { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/v1/traces` });
+    expect(stderr).toContain(
+      `tracelight: OTEL_EXPORTER_OTLP_ENDPOINT (${receiver.url}/v1/traces) already ends in /v1/traces, so it is used as is. It is a base URL to which /v1/traces is appended; give the full URL as OTEL_EXPORTER_OTLP_TRACES_ENDPOINT instead.`,
+    );
+    expect(stats.exported).toBe(1);
   });
 });

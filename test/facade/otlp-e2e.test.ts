@@ -92,7 +92,7 @@ describe('init() exporting OTLP configured by OTEL_* variables (child process, r
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('done');
     expect(r.stderr).toBe(
-      `tracelight: cannot export spans to http://127.0.0.1:${port}/v1/traces: connection refused, nothing listens there. Start the collector, or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (full URL) or OTEL_EXPORTER_OTLP_ENDPOINT (base URL, /v1/traces is appended). Spans are dropped until it answers.\n`,
+      `tracelight: cannot export spans to http://127.0.0.1:${port}/v1/traces: connection refused, nothing listens there. Start the collector, or fix OTEL_EXPORTER_OTLP_ENDPOINT (a base URL: /v1/traces is appended). Spans are dropped until it answers.\n`,
     );
     expect(Date.now() - started).toBeLessThan(15_000);
     const quiet = await runNode('otlp-app.mjs', [], {
