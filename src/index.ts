@@ -14,8 +14,10 @@ export { traced } from './span/traced.js';
 export { logFields } from './span/active.js';
 export { injectContext, extractContext } from './propagation/carrier.js';
 export { VERSION } from './version.js';
+export { diagnose } from './diagnose.js';
 
 export type { TracelightHandle } from './init.js';
+export type { DiagnoseOptions, Diagnosis, RegisteredGlobals, SettingRow, CollectorAnswer } from './diagnose.js';
 export type { TracelightStats } from './config/pipeline.js';
 export type {
   BatchOptions,

@@ -3,6 +3,8 @@ import type { Tracer } from '@opentelemetry/api';
 import { readEnv } from './config/env.js';
 import { installFlushOnExit } from './config/flush-on-exit.js';
 import type { TracelightOptions } from './config/options.js';
+import { describeConfig } from './config/describe.js';
+import { endpointHint } from './config/endpoint-hint.js';
 import { buildPipeline } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
 import { resolveConfig, resolveLogLevel } from './config/resolve.js';
@@ -83,6 +85,14 @@ function start(options: TracelightOptions): TracelightHandle {
   if (config.disabled) return noopHandle();
 
   const pipeline: Pipeline = buildPipeline(config);
+  processState.setup = {
+    settings: describeConfig(config),
+    otlp: config.exporters.includes('otlp')
+      ? { url: config.otlp.endpoint, protocol: config.otlp.protocol, headers: config.otlp.headers, timeoutMillis: config.otlp.timeoutMillis, endpointHint: endpointHint(config.otlp.endpointSetting) }
+      : undefined,
+    registered: { provider: pipeline.provider, contextManager: pipeline.contextManager, propagator: pipeline.propagator },
+    problems: () => pipeline.problems(),
+  };
   const ownsContext = context.setGlobalContextManager(pipeline.contextManager);
   if (!ownsContext) {
     warnOnce('init:context', 'another context manager is already registered; tracelight uses it, which may lose context across awaits.');

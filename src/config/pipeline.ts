@@ -11,7 +11,8 @@ import type { HttpInstrumentationOptions } from '../instrumentations/http/option
 import { createRedactor } from '../span/redact.js';
 import { LightTracerProvider } from '../span/tracer-provider.js';
 import { VERSION } from '../version.js';
-import type { EndpointSetting, ResolvedConfig } from './resolve.js';
+import type { ResolvedConfig } from './resolve.js';
+import { endpointHint } from './endpoint-hint.js';
 
 /** Counters that show what tracing did and what it lost; a growing `spansOpen` is a span leak. */
 export interface TracelightStats {
@@ -48,6 +49,8 @@ export interface Pipeline {
   shutdown(): Promise<void>;
   /** Spans waiting to be exported or printed. */
   pending(): number;
+  /** Export problems of the outages in progress, as reported. */
+  problems(): string[];
   stats(): TracelightStats;
 }
 
@@ -144,6 +147,7 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       for (const w of waterfalls) n += w.stats().pendingSpans;
       return n;
     },
+    problems: () => batches.flatMap((b) => b.problems()),
     stats() {
       const spans = provider.stats();
       const out: TracelightStats = {
@@ -172,18 +176,4 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       return out;
     },
   };
-}
-
-/** How the user changes where spans go, in the terms of the setting they used (for export failure messages). */
-function endpointHint(setting: EndpointSetting): string {
-  switch (setting) {
-    case 'otlp.endpoint':
-      return 'change otlp.endpoint in init() (the full traces URL, e.g. http://collector:4318/v1/traces)';
-    case 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT':
-      return 'fix OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full traces URL)';
-    case 'OTEL_EXPORTER_OTLP_ENDPOINT':
-      return 'fix OTEL_EXPORTER_OTLP_ENDPOINT (a base URL: /v1/traces is appended)';
-    default:
-      return "point tracelight at yours with OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318 (or init({ otlp: { endpoint } })); exporter 'console' prints traces in the terminal instead";
-  }
 }

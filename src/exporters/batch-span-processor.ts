@@ -185,6 +185,11 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
     return this._shutdown;
   }
 
+  /** The export problems of the outage in progress, as reported (none while exports work). */
+  problems(): string[] {
+    return this._reporter.current();
+  }
+
   /** Counters for health checks and tests. */
   stats(): BatchSpanProcessorStats {
     return {

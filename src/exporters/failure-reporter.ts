@@ -9,7 +9,8 @@ import type { ExportFailure } from './export-failure.js';
  * @internal
  */
 export class FailureReporter {
-  private readonly _reported = new Set<string>();
+  /** What was reported in this outage, by kind. */
+  private readonly _reported = new Map<string, string>();
   private _failedBatches = 0;
 
   /** True between a failed export and the next successful one. */
@@ -31,8 +32,13 @@ export class FailureReporter {
   /** Reports a problem that is not an export failure (a full queue), once per outage. */
   once(kind: string, message: string, alreadyReported = false): void {
     if (this._reported.has(kind)) return;
-    this._reported.add(kind);
+    this._reported.set(kind, message);
     if (!alreadyReported) tell(message);
+  }
+
+  /** The problems of the outage in progress (none once exports work again), for diagnose(). */
+  current(): string[] {
+    return [...this._reported.values()];
   }
 
   /** Notes a successful export; the first after failures reports the recovery. */

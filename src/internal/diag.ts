@@ -4,7 +4,17 @@ import { otelGlobals } from './otel-globals.js';
 /** Prefix on every message tracelight writes to the OpenTelemetry `diag` logger. */
 export const DIAG_PREFIX = 'tracelight: ';
 
-const reported = new Set<string>();
+/** What was reported, by kind: each kind once per process (until forgotten on recovery). */
+const reported = new Map<string, string>();
+/** While set ({@link captureDiagnostics}), messages go here instead, and are not marked reported. */
+let capture: ((message: string) => void) | undefined;
+
+/** Hands `message` to the capture in effect; `true` if there was one. */
+function captured(message: string): boolean {
+  if (capture === undefined) return false;
+  capture(message);
+  return true;
+}
 
 /**
  * Reports an internal problem through `diag.warn`, once per `kind` for the life of the process,
@@ -12,15 +22,15 @@ const reported = new Set<string>();
  * @internal
  */
 export function warnOnce(kind: string, message: string): void {
-  if (reported.has(kind)) return;
-  reported.add(kind);
+  if (captured(message) || reported.has(kind)) return;
+  reported.set(kind, message);
   diag.warn(DIAG_PREFIX + message);
 }
 
 /** Like {@link warnOnce}, at `error` level. @internal */
 export function errorOnce(kind: string, message: string): void {
-  if (reported.has(kind)) return;
-  reported.add(kind);
+  if (captured(message) || reported.has(kind)) return;
+  reported.set(kind, message);
   diag.error(DIAG_PREFIX + message);
 }
 
@@ -32,8 +42,8 @@ export function errorOnce(kind: string, message: string): void {
  * @internal
  */
 export function reportOnce(kind: string, message: string): void {
-  if (reported.has(kind)) return;
-  reported.add(kind);
+  if (captured(message) || reported.has(kind)) return;
+  reported.set(kind, message);
   say('error', message);
 }
 
@@ -45,6 +55,7 @@ export function reportOnce(kind: string, message: string): void {
  * @internal
  */
 export function tell(message: string): void {
+  if (captured(message)) return;
   say('warn', message);
 }
 
@@ -63,8 +74,8 @@ function say(level: 'warn' | 'error', message: string): void {
 
 /** {@link tell}, once per `kind` for the life of the process. @internal */
 export function tellOnce(kind: string, message: string): void {
-  if (reported.has(kind)) return;
-  reported.add(kind);
+  if (captured(message) || reported.has(kind)) return;
+  reported.set(kind, message);
   tell(message);
 }
 
@@ -72,4 +83,25 @@ export function tellOnce(kind: string, message: string): void {
 export function forgetReported(kind?: string): void {
   if (kind === undefined) reported.clear();
   else reported.delete(kind);
+}
+
+/** The messages reported so far and not forgotten (for diagnose()), oldest first. @internal */
+export function reportedMessages(): string[] {
+  return [...reported.values()];
+}
+
+/**
+ * Runs `fn` with every message it would report handed to `sink` instead of the logger or
+ * stderr, and not marked as reported (so init() can still say it later): how diagnose() checks
+ * a configuration without side effects. Not reentrant; `fn` must be synchronous.
+ * @internal
+ */
+export function captureDiagnostics<T>(fn: () => T, sink: (message: string) => void): T {
+  const previous = capture;
+  capture = sink;
+  try {
+    return fn();
+  } finally {
+    capture = previous;
+  }
 }

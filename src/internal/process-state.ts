@@ -21,8 +21,24 @@ export interface ProcessState {
   serviceName?: string;
   /** `withSpan` calls made while no tracer provider was registered (their spans are lost); said at `init()`. */
   spansBeforeInit?: number;
+  /** What the first `init()` set up, for `diagnose()` (absent before it, and in older copies). */
+  setup?: SetupRecord;
   /** The http instrumentation in effect, whichever copy enabled it. */
   http: { copy: object; disable: () => void } | undefined;
+}
+
+/** What `init()` records of the pipeline it built: plain data and the objects it registered. @internal */
+export interface SetupRecord {
+  /** The resolved configuration as report lines (`SettingRow`s of src/config/describe.ts). */
+  settings: Array<{ name: string; value: string; from: string }>;
+  /** The OTLP target, when spans are exported over OTLP. */
+  otlp:
+    | { url: string; protocol: 'http/protobuf' | 'http/json'; headers: Record<string, string>; timeoutMillis: number; endpointHint: string }
+    | undefined;
+  /** What init() registered with the API, to tell whether they are still the ones in effect. */
+  registered: { provider: object; contextManager: object; propagator: object };
+  /** Export problems of the outages in progress, as reported to the user. */
+  problems: () => string[];
 }
 
 const KEY = Symbol.for('tracelight.process-state.v1');
