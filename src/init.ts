@@ -95,10 +95,10 @@ function start(options: TracelightOptions): TracelightHandle {
   };
   const ownsContext = context.setGlobalContextManager(pipeline.contextManager);
   if (!ownsContext) {
-    warnOnce('init:context', 'another context manager is already registered; tracelight uses it, which may lose context across awaits.');
+    tellOnce('init:context', 'another context manager is already registered; tracelight uses it, which may lose context across awaits.');
   }
   if (!propagation.setGlobalPropagator(pipeline.propagator)) {
-    warnOnce('init:propagator', 'another propagator is already registered; incoming and outgoing trace headers follow it.');
+    tellOnce('init:propagator', 'another propagator is already registered; incoming and outgoing trace headers follow it.');
   }
   if (ownsContext && otelGlobals()?.context !== pipeline.contextManager) {
     checkAssumptions('otelApiGlobals');
@@ -111,7 +111,7 @@ function start(options: TracelightOptions): TracelightHandle {
     setWithSpanTracer(tracer, ownsContext ? pipeline.contextManager : undefined);
   } else {
     // Every span, withSpan's included, goes where instrumentations send theirs: one trace, one pipeline.
-    warnOnce(
+    tellOnce(
       'init:provider',
       "another OpenTelemetry tracer provider is already registered: withSpan and every instrumentation send their spans to it, and tracelight's exporters get none. Call init() before the other SDK starts, or remove it.",
     );

@@ -1,6 +1,6 @@
 import { DiagLogLevel } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
-import { warnOnce } from '../internal/diag.js';
+import { tellOnce } from '../internal/diag.js';
 import type { BatchOptions, OtlpOptions, SamplerName } from './options.js';
 
 /** The `OTEL_*` settings tracelight understands, parsed and checked; absent means "not set". */
@@ -52,7 +52,7 @@ function str(env: Env, name: string): string | undefined {
 }
 
 function bad(name: string, value: string, expected: string, fallback: string): void {
-  warnOnce(`env:${name}`, `${name}=${JSON.stringify(value)} is not ${expected}; using ${fallback}.`);
+  tellOnce(`env:${name}`, `${name}=${JSON.stringify(value)} is not ${expected}; using ${fallback}.`);
 }
 
 /** A non-negative integer variable; a bad value warns once and counts as unset. */

@@ -1,7 +1,7 @@
 import type { Attributes, DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
 import { DiagLogLevel as Level } from '@opentelemetry/api';
 import type { Sampler, SpanExporter } from '../internal/sdk.js';
-import { warnOnce } from '../internal/diag.js';
+import { tellOnce } from '../internal/diag.js';
 import { checkedNumber } from '../internal/validate.js';
 import { createPropagator } from '../propagation/composite.js';
 import { readAppPackage } from './app-package.js';
@@ -120,7 +120,7 @@ function exportersOf(options: TracelightOptions, env: EnvSettings, sources: Reso
     } else if (e && typeof e === 'object' && typeof (e as SpanExporter).export === 'function') {
       out.push(e as SpanExporter);
     } else {
-      warnOnce('config:exporter:object', 'an exporter given to init() has no export() method; skipped.');
+      tellOnce('config:exporter:object', 'an exporter given to init() has no export() method; skipped.');
     }
   }
   if (unknown.length > 0) {
@@ -129,7 +129,7 @@ function exportersOf(options: TracelightOptions, env: EnvSettings, sources: Reso
     // Nothing usable left (and 'none' not asked for): the default, rather than exporting nothing.
     const fallBack = out.length === 0 && !chosen.includes('none');
     if (fallBack) out.push('otlp');
-    warnOnce(`config:exporter:${unknown.join(',')}`, `exporter ${names} in ${where} is unknown (use otlp, console or none); ${fallBack ? 'using the default, otlp' : 'skipped'}.`);
+    tellOnce(`config:exporter:${unknown.join(',')}`, `exporter ${names} in ${where} is unknown (use otlp, console or none); ${fallBack ? 'using the default, otlp' : 'skipped'}.`);
   }
   return out;
 }
@@ -147,7 +147,7 @@ export function resolveConfig(
   const sources = {} as Record<ConfiguredSetting, ConfigSource>;
   const givenLevel: unknown = options.logLevel;
   if (typeof givenLevel === 'string' && logLevelOfName(givenLevel) === undefined) {
-    warnOnce('config:logLevel', `logLevel ${JSON.stringify(givenLevel)} is unknown (use none, error, warn, info, debug, verbose or all); using warn.`);
+    tellOnce('config:logLevel', `logLevel ${JSON.stringify(givenLevel)} is unknown (use none, error, warn, info, debug, verbose or all); using warn.`);
   }
   const setting = <T>(name: ConfiguredSetting, code: T | undefined, fromEnv: T | undefined, fallback: T): T => {
     const [value, source] = pick(code, fromEnv, fallback);

@@ -5,7 +5,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '../internal/sdk.js';
 import type { Sampler } from '../internal/sdk.js';
-import { warnOnce } from '../internal/diag.js';
+import { tellOnce } from '../internal/diag.js';
 import { parentBasedAlwaysOn } from '../span/default-sampler.js';
 import type { SamplerName } from './options.js';
 
@@ -17,7 +17,7 @@ export function createSampler(choice: SamplerName | number | Sampler | undefined
   if (choice !== undefined && typeof choice === 'object') return choice;
   if (typeof choice === 'number') {
     if (!(choice >= 0 && choice <= 1)) {
-      warnOnce('config:sampler', `sampler ratio ${choice} is outside [0, 1]; sampling everything (parentbased_always_on).`);
+      tellOnce('config:sampler', `sampler ratio ${choice} is outside [0, 1]; sampling everything (parentbased_always_on).`);
       return parentBasedAlwaysOn();
     }
     return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(choice) });
@@ -37,7 +37,7 @@ export function createSampler(choice: SamplerName | number | Sampler | undefined
     case 'parentbased_always_on':
       return parentBasedAlwaysOn();
     default:
-      warnOnce('config:sampler', `unknown sampler ${JSON.stringify(choice)}; using parentbased_always_on.`);
+      tellOnce('config:sampler', `unknown sampler ${JSON.stringify(choice)}; using parentbased_always_on.`);
       return parentBasedAlwaysOn();
   }
 }

@@ -1,4 +1,4 @@
-import { warnOnce } from './diag.js';
+import { tellOnce } from './diag.js';
 
 /**
  * The one check for numeric settings, wherever they come from (init() options, `OTEL_*`
@@ -20,6 +20,6 @@ export function checkedNumber(name: string, value: number | undefined, fallback:
   if (value === undefined) return fallback;
   const checked = validNumber(value, Number.NaN, min);
   if (checked === checked) return checked;
-  warnOnce(`config:${name}`, `${name}=${String(value)} is not a number >= ${min}; using ${fallback}.`);
+  tellOnce(`config:${name}`, `${name}=${String(value)} is not a number >= ${min}; using ${fallback}.`);
   return fallback;
 }

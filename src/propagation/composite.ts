@@ -5,7 +5,7 @@
  */
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { describeError } from '../internal/safe-call.js';
-import { warnOnce } from '../internal/diag.js';
+import { tellOnce, warnOnce } from '../internal/diag.js';
 import { createBaggagePropagator } from './baggage.js';
 import { B3_PACKAGE, createB3Propagator } from './b3.js';
 import { TraceContextPropagator } from './trace-context-propagator.js';
@@ -99,7 +99,7 @@ export function createPropagator(names: readonly string[], options: CreatePropag
   }
   if (wanted.includes('none')) {
     if (wanted.length > 1) {
-      warnOnce(
+      tellOnce(
         'propagation.none-with-others',
         `OTEL_PROPAGATORS contains "none" and other propagators; "none" wins and nothing is propagated. Remove "none" to propagate ${wanted.filter((n) => n !== 'none').map(quoted).join(', ')}.`,
       );
@@ -119,7 +119,7 @@ export function createPropagator(names: readonly string[], options: CreatePropag
       case 'b3multi': {
         const b3 = createB3Propagator(name === 'b3multi', options.b3Require);
         if (b3 === undefined) {
-          warnOnce(
+          tellOnce(
             `propagation.b3-missing.${name}`,
             `propagator "${name}" needs the optional package ${B3_PACKAGE}, which cannot be loaded; install it (npm install ${B3_PACKAGE}) to propagate B3 headers, and in a bundle built by esbuild or ncc from ES modules, pass a B3 propagator in the \`propagators\` option instead (see "Bundling and serverless" in tracelight's README). Skipping "${name}".`,
           );
@@ -129,7 +129,7 @@ export function createPropagator(names: readonly string[], options: CreatePropag
         break;
       }
       default:
-        warnOnce(
+        tellOnce(
           `propagation.unknown.${name}`,
           `unknown propagator ${quoted(name)} in OTEL_PROPAGATORS was ignored; use tracecontext, baggage, b3, b3multi or none.`,
         );
@@ -138,7 +138,7 @@ export function createPropagator(names: readonly string[], options: CreatePropag
   if (propagators.length === 0) {
     if (wanted.length === 0) return new NoopPropagator();
     // Every name was unknown or unavailable: the default, as a misspelling should not stop propagation.
-    warnOnce('propagation.fallback', `no usable propagator in ${wanted.map(quoted).join(', ')}; using the default, tracecontext and baggage.`);
+    tellOnce('propagation.fallback', `no usable propagator in ${wanted.map(quoted).join(', ')}; using the default, tracecontext and baggage.`);
     return new CompositeTextMapPropagator([new TraceContextPropagator(), createBaggagePropagator()]);
   }
   if (propagators.length === 1) return propagators[0]!;

@@ -112,7 +112,7 @@ describe('diagnose() after init(): the running pipeline', () => {
     const { report, stderr } = await diagnoseIn({ init: { otlp: { endpoint: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 1000 } }, spans: 2 });
     expect(report.ok).toBe(false);
     expect(report.stats?.dropped.exportFailed).toBe(2);
-    const said = `cannot export spans to http://127.0.0.1:${port}/v1/traces: connection refused (`;
+    const said = `cannot export spans to http://127.0.0.1:${port}/v1/traces: connection refused`;
     expect(report.problems.filter((p) => p.startsWith(said))).toHaveLength(1);
     expect(report.problems).toContain('2 spans were dropped so far (2 export failed).');
     expect(report.problems.some((p) => p.startsWith('spans cannot be exported: connection refused'))).toBe(true);

@@ -120,3 +120,38 @@ describe('an unreachable collector is said in the terms of the setting the user 
     expect(stats.exported).toBe(1);
   });
 });
+
+describe('bad options are said by default, one stderr line each, and tracing carries on with the default', () => {
+  it('in code and in OTEL_* variables, with no log level set', async () => {
+    const { stderr, stats } = await app(
+      { exporter: 'none', sampler: 'sometimes', batch: { maxQueueSize: -1 } },
+      { OTEL_PROPAGATORS: 'xray', OTEL_BSP_SCHEDULE_DELAY: 'soon' },
+    );
+    expect(stderr.split('\n').filter(Boolean).sort()).toEqual(
+      [
+        'tracelight: OTEL_BSP_SCHEDULE_DELAY="soon" is not a non-negative integer; using the default.',
+        'tracelight: maxQueueSize=-1 is not a number >= 1; using 2048.',
+        'tracelight: no usable propagator in "xray"; using the default, tracecontext and baggage.',
+        'tracelight: unknown propagator "xray" in OTEL_PROPAGATORS was ignored; use tracecontext, baggage, b3, b3multi or none.',
+        'tracelight: unknown sampler "sometimes"; using parentbased_always_on.',
+      ].sort(),
+    );
+    expect(stats).toMatchObject({ spansStarted: 1, spansEnded: 1 });
+  });
+
+  it('another tracer provider registered before init(): said, since tracelight exports none of the spans', async () => {
+    const r = await runNode('diagnose-app.mjs', [JSON.stringify({ otherProvider: true, init: { exporter: 'none' } })], { timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      "tracelight: another OpenTelemetry tracer provider is already registered: withSpan and every instrumentation send their spans to it, and tracelight's exporters get none. Call init() before the other SDK starts, or remove it.\n",
+    );
+  });
+
+  it('all well: not a line', async () => {
+    const receiver = await OtlpReceiver.start();
+    receivers.push(receiver);
+    const { stderr, stats } = await app({ serviceName: 'fine', instrumentations: { http: true } }, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+    expect(stderr).toBe('');
+    expect(stats.exported).toBe(1);
+  });
+});
