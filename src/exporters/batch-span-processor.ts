@@ -392,7 +392,7 @@ export class TracelightBatchSpanProcessor implements SpanProcessor {
   private _reportQueueFull(): void {
     this._reporter.once(
       'queue-full',
-      `span queue is full (maxQueueSize ${this._maxQueueSize}): new spans are dropped until the exporter catches up. If the collector is healthy, raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer spans.`,
+      `span queue is full (maxQueueSize ${this._maxQueueSize}): new spans are dropped until the exporter catches up. If the collector is healthy, raise the queue size (batch.maxQueueSize in init(), or OTEL_BSP_MAX_QUEUE_SIZE) or sample fewer spans.`,
     );
   }
 }

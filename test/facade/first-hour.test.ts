@@ -155,3 +155,23 @@ describe('bad options are said by default, one stderr line each, and tracing car
     expect(stats.exported).toBe(1);
   });
 });
+
+describe('spans dropped because the queue is full', () => {
+  it('one stderr line per outage, by default, naming both settings; every span counted', async () => {
+    const receiver = await OtlpReceiver.start();
+    receivers.push(receiver);
+    const r = await runNode('burst-app.mjs', [JSON.stringify({ batch: { maxQueueSize: 10, maxExportBatchSize: 10 } }), '100'], {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'tracelight: span queue is full (maxQueueSize 10): new spans are dropped until the exporter catches up. If the collector is healthy, raise the queue size (batch.maxQueueSize in init(), or OTEL_BSP_MAX_QUEUE_SIZE) or sample fewer spans.\n',
+    );
+    const stats = JSON.parse(r.stdout.trim()) as { exported: number; dropped: { queueFull: number } };
+    // Every span is either exported (and received) or counted as dropped.
+    expect(stats.dropped.queueFull).toBeGreaterThan(0);
+    expect(stats.exported + stats.dropped.queueFull).toBe(100);
+    expect(receiver.acceptedSpans()).toHaveLength(stats.exported);
+  });
+});
