@@ -87,15 +87,26 @@ export function describeTransportFailure(
   );
 }
 
+/**
+ * What to do about an HTTP status that says the endpoint is misconfigured rather than failing
+ * (credentials, path, size, encoding), or `undefined`. Shared by export failures and diagnose().
+ */
+export function misconfigurationAdvice(status: number, endpointHint: string): string | undefined {
+  if (status === 401 || status === 403) return 'the collector refused the credentials: check otlp.headers or OTEL_EXPORTER_OTLP_HEADERS (or OTEL_EXPORTER_OTLP_TRACES_HEADERS).';
+  if (status === 404) return `no OTLP traces receiver at that path (the usual one ends in /v1/traces, port 4318): ${endpointHint}.`;
+  if (status === 413) return 'batches are too large for the collector: lower batch.maxExportBatchSize or OTEL_BSP_MAX_EXPORT_BATCH_SIZE.';
+  if (status === 415) return 'the collector does not accept this encoding: check otlp.protocol or OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf or http/json).';
+  return undefined;
+}
+
 function describeHttpStatus(url: string, status: number, err: unknown, endpointHint: string): ExportFailure {
-  let advice: string;
-  if (status === 401 || status === 403) advice = 'the collector refused the credentials: check OTEL_EXPORTER_OTLP_HEADERS (or OTEL_EXPORTER_OTLP_TRACES_HEADERS).';
-  else if (status === 404) advice = `no OTLP traces receiver at that path: ${endpointHint}.`;
-  else if (status === 413) advice = 'batches are too large for the collector: lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE.';
-  else if (status === 415) advice = 'the collector does not accept this encoding: check OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf or http/json).';
-  else if (status >= 400 && status < 500) advice = 'the collector rejected the data; spans of that batch were dropped (not retried, per the OTLP specification).';
-  else if (status >= 500) advice = 'the collector failed; spans of that batch were dropped (not retried, per the OTLP specification). Check its logs.';
-  else advice = 'unexpected answer; check that the endpoint is an OTLP/HTTP collector.';
+  const advice =
+    misconfigurationAdvice(status, endpointHint) ??
+    (status >= 400 && status < 500
+      ? 'the collector rejected the data; spans of that batch were dropped (not retried, per the OTLP specification).'
+      : status >= 500
+        ? 'the collector failed; spans of that batch were dropped (not retried, per the OTLP specification). Check its logs.'
+        : 'unexpected answer; check that the endpoint is an OTLP/HTTP collector.');
   return new ExportFailure(`http-${status}`, `collector at ${url} answered HTTP ${status}: ${advice}`, err);
 }
 

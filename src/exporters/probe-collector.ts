@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '../internal/sdk-core.js';
+import { misconfigurationAdvice } from './export-failure.js';
 import type { OtlpProtocol } from './otlp.js';
 
 /** What an OTLP/HTTP endpoint answered to an empty export request. */
@@ -75,9 +76,8 @@ export function probeCollector(
 
 function describeStatus(url: string, status: number, endpointHint: string): string {
   if (status >= 200 && status < 300) return `an OTLP receiver answers at ${url} (HTTP ${status}).`;
-  if (status === 404) return `something listens at ${url} but answers HTTP 404: no OTLP traces receiver at that path (the usual one ends in /v1/traces, port 4318); ${endpointHint}.`;
-  if (status === 401 || status === 403) return `${url} refused the credentials (HTTP ${status}): check OTEL_EXPORTER_OTLP_HEADERS or otlp.headers.`;
-  if (status === 415) return `${url} does not accept this encoding (HTTP 415): check otlp.protocol / OTEL_EXPORTER_OTLP_PROTOCOL.`;
+  const advice = misconfigurationAdvice(status, endpointHint);
+  if (advice !== undefined) return `${url} answered HTTP ${status}: ${advice}`;
   return `${url} answered HTTP ${status}: it may not be an OTLP/HTTP receiver, or it is failing; check its logs.`;
 }
 

@@ -82,7 +82,7 @@ describe('diagnose() before init(): what init() would set up here', () => {
     const { report } = await diagnoseIn({}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/traces` });
     expect(report.collector).toMatchObject({ accepts: false, status: 404 });
     expect(report.problems).toEqual([
-      `spans cannot be exported: something listens at http://127.0.0.1:${port}/traces but answers HTTP 404: no OTLP traces receiver at that path (the usual one ends in /v1/traces, port 4318); fix OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full traces URL).`,
+      `spans cannot be exported: http://127.0.0.1:${port}/traces answered HTTP 404: no OTLP traces receiver at that path (the usual one ends in /v1/traces, port 4318): fix OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full traces URL).`,
     ]);
   });
 
