@@ -151,7 +151,8 @@ function readRegistered(ours: SetupRecord['registered'] | undefined, started: bo
   const name = (value: unknown, mine: object | undefined, none: string): string => {
     if (value === undefined || value === null) return none;
     if (mine !== undefined && value === mine) return 'tracelight';
-    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    // Bundlers rename clashing classes (`TracerProvider$1`): the suffix means nothing to the user.
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name?.replace(/\$\d+$/, '');
     return `another library's (${ctor || 'unnamed'})`;
   };
   // The API registers a proxy (of whichever API copy registered it) in front of the provider.

@@ -122,9 +122,9 @@ describe('diagnose() after init(): the running pipeline', () => {
 
   it('another SDK registered first: names it and says the spans go there', async () => {
     const { report } = await diagnoseIn({ otherProvider: true, init: { exporter: 'none', logLevel: 'none' } });
-    expect(report.registered.tracerProvider).toBe("another library's (BasicTracerProvider)");
+    expect(report.registered.tracerProvider).toBe("another library's (TracerProvider)");
     expect(report.problems).toContain(
-      "the global tracer provider is another library's (BasicTracerProvider), not tracelight's: spans go there, not to tracelight's exporters. Call init() before the other SDK starts, or remove it.",
+      "the global tracer provider is another library's (TracerProvider), not tracelight's: spans go there, not to tracelight's exporters. Call init() before the other SDK starts, or remove it.",
     );
   });
 });
