@@ -84,6 +84,16 @@ describe('README.md code blocks', () => {
   }, 120_000);
 });
 
+/** Span names of the first console waterfall in `lines`, in tree order (`key=value` attribute lines left out). */
+function waterfallNames(lines: string[]): string[] {
+  const header = lines.findIndex((l) => l.startsWith('trace '));
+  const body = lines.slice(header + 1);
+  const end = body.findIndex((l) => l.trim() === '');
+  return (end === -1 ? body : body.slice(0, end))
+    .map((l) => /^[\s│├└─]*(\S+(?: \/\S+)?)/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined && !n.includes('='));
+}
+
 describe('the README quick start', () => {
   /** The quick start as JavaScript, written beside the type-checked blocks (so `tracelight` resolves the same way). */
   async function quickStartScript(): Promise<string> {
@@ -123,7 +133,7 @@ describe('the README quick start', () => {
     }
   }, 30_000);
 
-  it('with OTEL_TRACES_EXPORTER=console, prints the trace as the README says', async () => {
+  it('with OTEL_TRACES_EXPORTER=console, prints the trace the README shows', async () => {
     const script = await quickStartScript();
     const result = await runNode(script, [], { cwd: root, env: { OTEL_TRACES_EXPORTER: 'console' }, timeoutMs: 20_000 });
     expect(result.code).toBe(0);
@@ -131,12 +141,25 @@ describe('the README quick start', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('200 paid');
     expect(lines[1]).toMatch(/^trace [0-9a-f]{32}\s+checkout-api\s+total /);
-    // Names in tree order (attribute lines, `key=value`, left out): the client GET, the server
-    // GET /checkout under it, checkout, its two steps.
-    const names = lines
-      .slice(2)
-      .map((l) => /^[\s│├└─]*(\S+(?: \/\S+)?)/.exec(l)?.[1])
-      .filter((n) => n !== undefined && !n.includes('='));
-    expect(names.slice(0, 5)).toEqual(['GET', 'GET /checkout', 'checkout', 'inventory.check', 'payment.charge']);
+    // The client GET, the server GET /checkout under it, checkout, its two steps: as in the README.
+    expect(waterfallNames(lines)).toEqual(['GET', 'GET /checkout', 'checkout', 'inventory.check', 'payment.charge']);
+    const shown = readmeBlocks().find((b) => b.section === 'Quick start' && b.lang === 'text' && b.code.startsWith('$ OTEL_TRACES_EXPORTER=console'));
+    expect(shown, 'the README shows the quick start\'s console output').toBeDefined();
+    const shownLines = shown!.code.split('\n').slice(1);
+    expect(shownLines[0]).toBe('200 paid');
+    expect(waterfallNames(shownLines)).toEqual(waterfallNames(lines));
+  }, 30_000);
+
+  it('with no collector, says so once on stderr and still exits 0', async () => {
+    const receiver = await OtlpReceiver.start();
+    const url = receiver.url;
+    await receiver.close(); // nothing listens there now
+    const script = await quickStartScript();
+    const result = await runNode(script, [], { cwd: root, env: { OTEL_EXPORTER_OTLP_ENDPOINT: url }, timeoutMs: 20_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('200 paid\n');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^tracelight: cannot export spans to ${url}/v1/traces: connection refused`));
   }, 30_000);
 });
