@@ -163,3 +163,18 @@ describe('the README quick start', () => {
     expect(lines[0]).toMatch(new RegExp(`^tracelight: cannot export spans to ${url}/v1/traces: connection refused`));
   }, 30_000);
 });
+
+describe('the README node:test example', () => {
+  it('passes under node --test, as written', async () => {
+    const block = readmeBlocks().find((b) => b.lang === 'ts' && b.code.includes("from 'node:test'"));
+    expect(block).toBeDefined();
+    const { code } = await transform(block!.code, { loader: 'ts', format: 'esm', target: 'node20' });
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'node-test-example.mjs');
+    writeFileSync(file, code);
+    const result = await runNode(file, [], { cwd: root, nodeArgs: ['--test'], timeoutMs: 20_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^# pass 1$/m);
+    expect(result.stdout).toMatch(/^# fail 0$/m);
+  }, 30_000);
+});
