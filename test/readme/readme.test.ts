@@ -6,7 +6,7 @@
  * The quick start is also run, in a child process, against a real OTLP receiver.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { transform } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../exporters/otlp-receiver.js';
 import { runNode } from '../helpers/child.js';
-import { blockFileName, CHECKED_LANGS, readmeBlocks } from './readme-blocks.js';
+import { blockFileName, CHECKED_LANGS, README, readmeBlocks } from './readme-blocks.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -58,6 +58,19 @@ describe('README.md code blocks', () => {
     const unnamed = blocks.filter((b) => b.lang === '').map((b) => `README.md:${b.line}`);
     expect(unnamed).toEqual([]);
     expect(blocks.filter((b) => CHECKED_LANGS.includes(b.lang)).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('every link to a section of the README names a heading that exists', () => {
+    const text = readFileSync(README, 'utf8');
+    const outside = text.replace(/^\s*```[\s\S]*?^\s*```/gm, '');
+    // GitHub's anchors: lowercase, punctuation other than '-' and '_' dropped, spaces to '-'.
+    const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/ /g, '-');
+    const anchors = new Set([...outside.matchAll(/^#{1,6} (.*)$/gm)].map((m) => slug(m[1]!)));
+    const links = [...outside.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(10);
+    expect(links.filter((l) => !anchors.has(l))).toEqual([]);
+    const files = [...outside.matchAll(/\]\(((?!#|https?:)[^)#]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!);
+    expect(files.filter((f) => !existsSync(join(root, f)))).toEqual([]);
   });
 
   it('every ts and js block type-checks as written, in strict mode', async () => {
