@@ -185,7 +185,7 @@ describe('the README node:test example', () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'node-test-example.mjs');
     writeFileSync(file, code);
-    const result = await runNode(file, [], { cwd: root, nodeArgs: ['--test'], timeoutMs: 20_000 });
+    const result = await runNode(file, [], { cwd: root, nodeArgs: ['--test', '--test-reporter=tap'], timeoutMs: 20_000 });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^# pass 1$/m);
     expect(result.stdout).toMatch(/^# fail 0$/m);
