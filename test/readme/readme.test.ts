@@ -191,3 +191,20 @@ describe('the README node:test example', () => {
     expect(result.stdout).toMatch(/^# fail 0$/m);
   }, 30_000);
 });
+
+describe('the README vitest example', () => {
+  it('passes under vitest, as written', async () => {
+    const block = readmeBlocks().find((b) => b.lang === 'ts' && b.code.includes("from 'vitest'"));
+    expect(block).toBeDefined();
+    const folder = join(dir, 'vitest-example');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'checkout.test.ts'), block!.code);
+    writeFileSync(join(folder, 'vitest.config.mjs'), "export default { test: { include: ['checkout.test.ts'] } };\n");
+    const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+    const result = await runNode(vitest, ['run', '--root', folder, '--reporter=verbose'], { cwd: folder, timeoutMs: 60_000 });
+    const out = result.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(result.code, out + result.stderr).toBe(0);
+    expect(out).toMatch(/✓ .*traces checkout/);
+    expect(out).toMatch(/Tests\s+1 passed \(1\)/);
+  }, 90_000);
+});
