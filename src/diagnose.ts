@@ -55,7 +55,10 @@ export interface Diagnosis {
   /** Each setting in effect (or that `init()` would use), with where its value came from. */
   settings: SettingRow[];
   /** What the OTLP endpoint answered; absent when spans are not exported over OTLP. */
-  collector?: CollectorAnswer & { url: string };
+  collector?: CollectorAnswer & {
+    /** The traces URL that was asked. */
+    url: string;
+  };
   /** Who registered each OpenTelemetry global. */
   registered: RegisteredGlobals;
   /** The span counters, once tracing has started. */

@@ -34,7 +34,16 @@ export interface TracelightStats {
    * Spans lost, by reason: batch queue full, export failed (or timed out), still unexported
    * when `shutdown()` gave up (or ended after it), console waterfall buffer full.
    */
-  dropped: { queueFull: number; exportFailed: number; shutdown: number; waterfallOverflow: number };
+  dropped: {
+    /** The batch queue was full (`batch.maxQueueSize`): the collector could not keep up. */
+    queueFull: number;
+    /** The export failed, after its retries, or timed out. */
+    exportFailed: number;
+    /** Still unexported when `shutdown()` gave up, or ended after it. */
+    shutdown: number;
+    /** The console exporter's buffer of unfinished traces was full. */
+    waterfallOverflow: number;
+  };
 }
 
 /** Everything init() registers and later flushes, shuts down and reads counters from. */

@@ -6,6 +6,7 @@ import { startAndRun, type WithSpanOptions } from './with-span.js';
  * the wrapper keeps `fn.length` and `fn.name` so frameworks that inspect them still work. Inside
  * `fn`, reach the span with `trace.getActiveSpan()`. Not for constructors (`new` is not supported).
  *
+ * @typeParam F - The wrapped function's type, which the wrapper keeps.
  * @example
  * const chargeCard = traced('charge-card', async (orderId: string) => { ... });
  */

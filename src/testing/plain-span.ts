@@ -19,13 +19,30 @@ export interface PlainSpan {
   /** True when the parent came from another process (extracted from headers). */
   parentIsRemote: boolean;
   /** The span's status; `message` only when one was set. */
-  status: { code: 'unset' | 'ok' | 'error'; message?: string };
+  status: {
+    /** `'unset'` (the default), `'ok'` or `'error'` (OpenTelemetry's `SpanStatusCode` 0, 1, 2). */
+    code: 'unset' | 'ok' | 'error';
+    /** The status message, e.g. a thrown error's message. */
+    message?: string;
+  };
   /** The span's attributes, after redaction. */
   attributes: Attributes;
   /** Events in the order they were added (an exception is an event named `exception`). */
-  events: Array<{ name: string; attributes: Attributes }>;
+  events: Array<{
+    /** The event's name. */
+    name: string;
+    /** The event's attributes, after redaction. */
+    attributes: Attributes;
+  }>;
   /** Links to other spans. */
-  links: Array<{ traceId: string; spanId: string; attributes: Attributes }>;
+  links: Array<{
+    /** Trace id of the linked span (32 lowercase hex digits). */
+    traceId: string;
+    /** Span id of the linked span (16 lowercase hex digits). */
+    spanId: string;
+    /** The link's attributes, after redaction. */
+    attributes: Attributes;
+  }>;
   /** End minus start, in milliseconds. */
   durationMs: number;
 }
