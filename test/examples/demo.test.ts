@@ -172,28 +172,55 @@ describe('npm run demo', () => {
     });
   });
 
-  it('stopped with SIGINT half-way: stops every process it started', async () => {
+  /** Starts the demo and resolves once it printed its first request, with its pids and its exit. */
+  async function demoAtFirstRequest() {
     const child = spawn(process.execPath, [DEMO], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const output = { stdout: '', stderr: '' };
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (output.stderr += c));
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no request within 60 s\n${stdout}\n${stderr}`)), 60_000);
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`no request within 60 s\n${output.stdout}\n${output.stderr}`));
+      }, 60_000);
       child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
-        if (/^POST \/checkout/m.test(stdout)) {
+        output.stdout += c;
+        if (/^POST \/checkout/m.test(output.stdout)) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
-    const started = pids(stdout);
+    const started = pids(output.stdout);
     expect(started).toHaveLength(5);
     expect(started.every(isRunning)).toBe(true);
+    return { child, output, exit, started };
+  }
+
+  it('stopped with SIGINT half-way: stops every process it started, exits 130', async () => {
+    const { child, output, exit, started } = await demoAtFirstRequest();
     child.kill('SIGINT');
     expect(await exit).toBe(130);
-    expect(stderr).toContain("SIGINT: stopping the demo's processes");
+    expect(output.stderr).toContain("SIGINT: stopping the demo's processes");
     expect(started.filter(isRunning)).toEqual([]);
+  });
+
+  it('when a service dies half-way: says which, stops every other process, exits 1', async () => {
+    const { output, exit, started } = await demoAtFirstRequest();
+    const workerPid = Number(/worker {4}consumes order\.placed, pid (\d+)/.exec(output.stdout)![1]);
+    process.kill(workerPid, 'SIGKILL');
+    expect(await exit).toBe(1);
+    expect(output.stderr).toContain(`demo failed: worker (pid ${workerPid}) stopped unexpectedly (SIGKILL)`);
+    expect(started.filter(isRunning)).toEqual([]);
+  });
+
+  it('with a collector that is down: says how many spans it lost, exits 1, stops every process', async () => {
+    const port = await closedPort();
+    const result = await runDemo({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`problem: the collector at http://127\\.0\\.0\\.1:${port} took 0 of the \\d+ spans the services ended`));
+    expect(result.stderr).toContain('connection refused'); // each service says it, once
+    expect(requests(result.stdout)).toHaveLength(4);
+    expect(pids(result.stdout).filter(isRunning)).toEqual([]);
   });
 });
