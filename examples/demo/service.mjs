@@ -1,6 +1,13 @@
 // Plumbing shared by the demo's processes (not tracing code): tell the demo (run.mjs) that this
 // process is ready, stop cleanly when it asks, and never outlive it.
 
+// If the demo goes away (its IPC channel closes, even while this process is still starting),
+// this process exits at once.
+process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal reaches every process of its group: the demo stops this one itself (in
+// order, so spans still reach the receiver), so the signal alone does not end it.
+process.on('SIGINT', () => {});
+
 /** Sends `info` to the demo once this process is ready (its port, say). */
 export function ready(info = {}) {
   process.send?.({ ready: true, ...info });
@@ -13,8 +20,7 @@ export function report(event) {
 
 /**
  * On the demo's `stop`: runs `stop()` (close servers and connections, flush spans), sends what it
- * returns (tracing's counters) to the demo, then exits. If the demo itself goes away (the IPC
- * channel closes), this process exits at once.
+ * returns (tracing's counters) to the demo, then exits.
  */
 export function onStop(stop) {
   process.on('message', async (message) => {
@@ -27,7 +33,6 @@ export function onStop(stop) {
       else process.exit(0);
     }
   });
-  process.on('disconnect', () => process.exit(0));
 }
 
 /** The body of a request as text. */
