@@ -26,7 +26,12 @@ async function connectRabbitMq(url) {
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();
   // A fanout exchange per event: every worker's own queue gets a copy, as with the demo's broker.
-  const declare = (exchange) => channel.assertExchange(exchange, 'fanout', { durable: false });
+  // Declared once per process.
+  const declared = new Map();
+  const declare = (exchange) => {
+    if (!declared.has(exchange)) declared.set(exchange, channel.assertExchange(exchange, 'fanout', { durable: false }));
+    return declared.get(exchange);
+  };
   return {
     system: 'rabbitmq',
     async publish(destination, body, headers) {
