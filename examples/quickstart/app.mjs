@@ -1,5 +1,5 @@
 // tracelight quick start: two services on loopback, traced end to end, printed as waterfalls.
-// Run with `npm run demo` (or `node examples/quickstart/app.mjs` after `npm run build`).
+// Run: node examples/quickstart/app.mjs (after `npm run build`). The README's demo, `npm run demo`, is examples/demo/.
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { init, withSpan } from 'tracelight';
