@@ -217,7 +217,7 @@ describe('folding and viewer links', () => {
         expect(lines[1]).toMatch(/^one /);
       }
       expect(diag.ours().filter((m) => m.includes('viewerUrl'))).toHaveLength(1);
-      expect(diag.ours()[0]).toContain('viewerUrl must be an http(s) URL such as http://127.0.0.1:4318');
+      expect(diag.ours()[0]).toContain("viewerUrl must be an http(s) URL such as http://127.0.0.1:4318, or 'auto'");
     } finally {
       diag.stop();
     }

@@ -7,6 +7,7 @@ import { validNumber } from '../../internal/validate.js';
 import { truncateToWidth } from './display-width.js';
 import { renderWaterfall } from './render.js';
 import { supportsColor, terminalWidth } from './terminal.js';
+import { DEFAULT_VIEWER_URL, detectViewer } from './detect-viewer.js';
 
 /** Options of {@link createConsoleExporter}; every one has a sensible default. */
 export interface ConsoleExporterOptions {
@@ -42,7 +43,11 @@ export interface ConsoleExporterOptions {
   /**
    * Base URL of a running `tracelight view`, e.g. `http://127.0.0.1:4318`: each trace's link,
    * `<viewerUrl>/#trace=<traceId>`, is printed under its header. An `http:` or `https:` URL;
-   * anything else is ignored (and said once through `diag`). Default: no link.
+   * anything else is ignored (and said once through `diag`). `'auto'` (what `exporter:
+   * 'console'` in `init()` uses) checks once, when the exporter is created, whether a viewer
+   * answers at `http://127.0.0.1:4318`, and links to it if so: one loopback request with
+   * tracing suppressed, never holding the process open; traces printed before the answer have
+   * no link. Default: no link.
    */
   viewerUrl?: string;
 }
@@ -86,7 +91,7 @@ function checkViewerUrl(url: unknown): string | undefined {
   } catch {
     // Not a URL: said below.
   }
-  warnOnce('waterfall-viewer-url', `console waterfall: viewerUrl must be an http(s) URL such as http://127.0.0.1:4318; no viewer links are printed.`);
+  warnOnce('waterfall-viewer-url', `console waterfall: viewerUrl must be an http(s) URL such as http://127.0.0.1:4318, or 'auto'; no viewer links are printed.`);
   return undefined;
 }
 
@@ -115,7 +120,7 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   private readonly _maxTraces: number;
   private readonly _maxSpans: number;
   private readonly _settle: number;
-  private readonly _viewerUrl: string | undefined;
+  private _viewerUrl: string | undefined;
   private readonly _pending = new Map<string, PendingTrace>();
   private _pendingSpans = 0;
   private _dropped = 0;
@@ -125,7 +130,8 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   private _timerAt = 0;
   private _shutdown = false;
 
-  constructor(options: ConsoleExporterOptions = {}) {
+  /** @param detectAt - where `viewerUrl: 'auto'` looks (tests point it elsewhere). @internal */
+  constructor(options: ConsoleExporterOptions = {}, detectAt: string = DEFAULT_VIEWER_URL) {
     this._options = options;
     this._write = options.write ?? writeToStdout;
     this._timeout = validNumber(options.pendingTimeoutMillis, DEFAULT_PENDING_TIMEOUT_MILLIS, 0, true);
@@ -133,7 +139,13 @@ export class ConsoleWaterfallExporter implements SpanExporter {
     this._maxSpans = validNumber(options.maxPendingSpans, DEFAULT_MAX_PENDING_SPANS, 0, true);
     const settle = options.settleMillis;
     this._settle = typeof settle === 'number' && Number.isFinite(settle) && settle >= 0 ? settle : DEFAULT_SETTLE_MILLIS;
-    this._viewerUrl = checkViewerUrl(options.viewerUrl);
+    if (options.viewerUrl === 'auto') {
+      detectViewer(detectAt, (url) => {
+        this._viewerUrl = url;
+      });
+    } else {
+      this._viewerUrl = checkViewerUrl(options.viewerUrl);
+    }
   }
 
   /** Buffers `spans` and prints every trace whose local root is among them. Always succeeds. */
