@@ -98,18 +98,20 @@ export function collapseSiblings(children: readonly SpanNode[], min: number, nam
     if (members) members.push(node);
     else byKey.set(key, [node]);
   }
+  // Decided once per key, so a loop of n siblings costs O(n), not O(n²).
+  const folds = new Map<string, boolean>();
+  for (const [key, members] of byKey) folds.set(key, members.length >= min && worthFolding(members));
   const items: SiblingItem[] = [];
   const emitted = new Set<string>();
   for (let i = 0; i < children.length; i++) {
     const key = keys[i]!;
-    const members = byKey.get(key)!;
-    if (members.length < min || !worthFolding(members)) {
+    if (!folds.get(key)) {
       items.push({ type: 'span', node: children[i]! });
       continue;
     }
     if (emitted.has(key)) continue;
     emitted.add(key);
-    const group = summarise(members);
+    const group = summarise(byKey.get(key)!);
     items.push(group);
     for (const node of group.shownErrors) items.push({ type: 'span', node });
   }
