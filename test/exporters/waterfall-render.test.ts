@@ -4,7 +4,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import type { IdGenerator, ReadableSpan } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayWidth, sanitizeText, truncateToWidth } from '../../src/exporters/waterfall/display-width.js';
+import { displayWidth, graphemeWidth, sanitizeText, truncateToWidth } from '../../src/exporters/waterfall/display-width.js';
 import { formatDuration } from '../../src/exporters/waterfall/format-duration.js';
 import { renderWaterfall } from '../../src/exporters/waterfall/render.js';
 import { setupTracing } from './helpers.js';
@@ -207,6 +207,21 @@ describe('text helpers', () => {
     expect(truncateToWidth('abcdef', 4)).toBe('abc…');
     expect(truncateToWidth('abc', 3)).toBe('abc');
     expect(sanitizeText('a\nb\r\nc\x00d\x1b[2Je\u202Ef\uD800')).toBe('a b cd[2Jef\uFFFD');
+  });
+
+  it('measure the drawing characters by the fast path exactly as grapheme by grapheme', () => {
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    const pieces = ['a', ' ', '─', '│', '├', '└', '█', '…', '×', '✗', 'µ', '\u0301', '中', '👍', '\uFE0F'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        let expected = 0;
+        for (const { segment } of segmenter.segment(text)) expected += graphemeWidth(segment);
+        expect(displayWidth(text)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+    expect(displayWidth('├─ SELECT items ×300 █████ 1.5 µs ✗ …')).toBe(37);
   });
 
   it('format durations in µs, ms and s', () => {
