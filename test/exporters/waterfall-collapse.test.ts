@@ -305,6 +305,7 @@ describe('viewer link', () => {
     const lines = renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: 'http://h\x1b[2J\n:1' }));
     expect(lines[1]).toMatch(/^view http:\/\/h\[2J :1\/#trace=/);
     expect(renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: '  ' }))).toHaveLength(2);
+    expect(renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: 'http://x/' + 'a'.repeat(5000) }))).toHaveLength(2);
   });
 });
 

@@ -27,7 +27,8 @@ export interface WaterfallOptions {
   collapseRepeated?: boolean | number;
   /**
    * Base URL of a running `tracelight view` (e.g. `http://127.0.0.1:4318`): each trace's header
-   * is followed by its link, `<viewerUrl>/#trace=<traceId>`. The link line is never cut.
+   * is followed by its link, `<viewerUrl>/#trace=<traceId>`. The link line is the one line
+   * never cut to `width` (a cut link leads nowhere); a URL over 2048 characters is ignored.
    */
   viewerUrl?: string;
 }
@@ -96,10 +97,15 @@ const NAME_SHARE = 0.25;
  * messages, key attributes and notes about remote or missing parents follow on the same line
  * when they fit, else on a line of their own below the span.
  *
+ * Repeated siblings are folded into one line unless `collapseRepeated` is `false` (see
+ * {@link WaterfallOptions.collapseRepeated}): `SELECT items ×300`, a bar from the first start to
+ * the last end, then `N+1` (from 5), `total`, `p50`, `max`, the failures (the first 3 printed
+ * after it) and the spans under the members not shown.
+ *
  * Pure and total: it never throws, ignores nothing it was given, and every returned line fits in
  * `options.width` display columns whatever the span names contain (wide CJK characters, emoji,
  * combining marks, control characters and newlines are measured or stripped, long text is cut
- * with `…`). Traces are separated by an empty line.
+ * with `…`), but the viewer link, which is never cut. Traces are separated by an empty line.
  *
  * @example
  * ```
@@ -218,9 +224,12 @@ function renderTrace(spans: readonly ReadableSpan[], layout: Layout, serviceName
 /** The name a span is shown (and grouped) by. */
 const nameOf = (node: SpanNode): string => displayName(node.span);
 
-/** Base URL of the viewer, without trailing slashes; `undefined` when unset or not a string. */
+/** Longest viewer URL linked to; a longer one is ignored, so the link line stays bounded. */
+const MAX_VIEWER_URL = 2048;
+
+/** Base URL of the viewer, without trailing slashes; `undefined` when unset, not a string or too long. */
 function viewerBase(url: unknown): string | undefined {
-  if (typeof url !== 'string') return undefined;
+  if (typeof url !== 'string' || url.length > MAX_VIEWER_URL) return undefined;
   const base = sanitizeText(url).trim().replace(/\/+$/, '');
   return base === '' ? undefined : base;
 }
