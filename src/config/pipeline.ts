@@ -82,7 +82,8 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
   let otlpUrl: string | undefined;
   for (const choice of config.exporters) {
     if (choice === 'console') {
-      const exporter = new ConsoleWaterfallExporter({ serviceName: config.serviceName });
+      // Links each trace to a `tracelight view` running on this machine, if one answers.
+      const exporter = new ConsoleWaterfallExporter({ serviceName: config.serviceName, viewerUrl: 'auto' });
       waterfalls.push(exporter);
       // The waterfall buffers per trace itself; hand it every span as it ends.
       processors.push(new SimpleSpanProcessor({ exporter: exporter }));

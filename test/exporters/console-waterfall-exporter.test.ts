@@ -183,3 +183,43 @@ describe('terminal detection', () => {
     expect(terminalWidth({})).toBe(80);
   });
 });
+
+describe('folding and viewer links', () => {
+  it('folds repeated siblings by default, and prints each trace\'s viewer link under its header', () => {
+    const { lines, tracer } = start({ viewerUrl: 'http://127.0.0.1:4318' });
+    tracer.startActiveSpan('GET /orders', { kind: SpanKind.SERVER }, (root) => {
+      for (let i = 0; i < 50; i++) tracer.startSpan('SELECT items', { attributes: { 'db.query.text': 'SELECT 1' } }).end();
+      root.end();
+    });
+    const traceId = lines[0]!.split(' ')[1]!;
+    expect(lines[1]).toBe(`view http://127.0.0.1:4318/#trace=${traceId}`);
+    expect(lines[3]).toMatch(/^└─ SELECT items ×50 /);
+    expect(lines.join('\n')).toContain('N+1');
+    expect(lines.length).toBeLessThanOrEqual(6);
+  });
+
+  it('passes collapseRepeated: false through', () => {
+    const { lines, tracer } = start({ collapseRepeated: false });
+    tracer.startActiveSpan('job', (root) => {
+      for (let i = 0; i < 10; i++) tracer.startSpan('tick').end();
+      root.end();
+    });
+    expect(lines.filter((l) => l.includes('tick'))).toHaveLength(10);
+  });
+
+  it('ignores a viewerUrl that is not an http(s) URL, and says so once', () => {
+    const diag = captureDiag();
+    try {
+      for (const viewerUrl of ['not a url', 'javascript:alert(1)', 'file:///etc/passwd', 42 as unknown as string]) {
+        const { lines, tracer } = start({ viewerUrl });
+        tracer.startSpan('one').end();
+        expect(lines.some((l) => l.includes('#trace='))).toBe(false);
+        expect(lines[1]).toMatch(/^one /);
+      }
+      expect(diag.ours().filter((m) => m.includes('viewerUrl'))).toHaveLength(1);
+      expect(diag.ours()[0]).toContain("viewerUrl must be an http(s) URL such as http://127.0.0.1:4318, or 'auto'");
+    } finally {
+      diag.stop();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import type { IdGenerator, ReadableSpan } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayWidth, sanitizeText, truncateToWidth } from '../../src/exporters/waterfall/display-width.js';
+import { displayWidth, graphemeWidth, sanitizeText, truncateToWidth } from '../../src/exporters/waterfall/display-width.js';
 import { formatDuration } from '../../src/exporters/waterfall/format-duration.js';
 import { renderWaterfall } from '../../src/exporters/waterfall/render.js';
 import { setupTracing } from './helpers.js';
@@ -209,6 +209,21 @@ describe('text helpers', () => {
     expect(sanitizeText('a\nb\r\nc\x00d\x1b[2Je\u202Ef\uD800')).toBe('a b cd[2Jef\uFFFD');
   });
 
+  it('measure the drawing characters by the fast path exactly as grapheme by grapheme', () => {
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    const pieces = ['a', ' ', '─', '│', '├', '└', '█', '…', '×', '✗', 'µ', '\u0301', '中', '👍', '\uFE0F'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        let expected = 0;
+        for (const { segment } of segmenter.segment(text)) expected += graphemeWidth(segment);
+        expect(displayWidth(text)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+    expect(displayWidth('├─ SELECT items ×300 █████ 1.5 µs ✗ …')).toBe(37);
+  });
+
   it('format durations in µs, ms and s', () => {
     expect(formatDuration(0)).toBe('0 ns');
     expect(formatDuration(850)).toBe('850 ns');
@@ -249,7 +264,7 @@ describe('renderWaterfall properties', () => {
 
   it('never throws, prints every span, and every line fits the width', () => {
     fc.assert(
-      fc.property(fc.array(spanSpec, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 220 }), fc.boolean(), (specs, width, color) => {
+      fc.property(fc.array(spanSpec, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 220 }), fc.boolean(), fc.constantFrom(false, true, 2), (specs, width, color, collapseRepeated) => {
         memory.reset();
         const contexts: Context[] = [];
         for (const spec of specs) {
@@ -272,14 +287,16 @@ describe('renderWaterfall properties', () => {
           );
         }
         const spans = memory.getFinishedSpans();
-        const lines = renderWaterfall(spans, { width, color });
+        const lines = renderWaterfall(spans, { width, color, collapseRepeated });
         for (const line of lines) {
           const plain = stripAnsi(line);
           expect(displayWidth(plain)).toBeLessThanOrEqual(width);
           expect(plain).not.toMatch(/[\n\r\x1b\u202E]/);
         }
-        // One bar line per span: count lines carrying a duration column.
-        if (width >= 40) expect(lines.filter((l) => l.includes('█'))).toHaveLength(spans.length);
+        // One bar line per span (count lines carrying a duration column), or fewer when folded.
+        const bars = lines.filter((l) => l.includes('█')).length;
+        if (width >= 40 && collapseRepeated === false) expect(bars).toBe(spans.length);
+        if (width >= 40) expect(bars).toBeLessThanOrEqual(spans.length);
       }),
       { numRuns: 200 },
     );

@@ -7,6 +7,7 @@ import { validNumber } from '../../internal/validate.js';
 import { truncateToWidth } from './display-width.js';
 import { renderWaterfall } from './render.js';
 import { supportsColor, terminalWidth } from './terminal.js';
+import { DEFAULT_VIEWER_URL, detectViewer } from './detect-viewer.js';
 
 /** Options of {@link createConsoleExporter}; every one has a sensible default. */
 export interface ConsoleExporterOptions {
@@ -33,6 +34,22 @@ export interface ConsoleExporterOptions {
    * prints them as one waterfall instead of fragments. 0 prints at once. Default 100 ms.
    */
   settleMillis?: number;
+  /**
+   * Fold near-identical siblings into one line with their count, total, p50 and max, and an
+   * `N+1` mark from 5 of them: `true` (default) folds 3 or more, a number sets that minimum
+   * (at least 2), `false` prints every span. See `WaterfallOptions.collapseRepeated`.
+   */
+  collapseRepeated?: boolean | number;
+  /**
+   * Base URL of a running `tracelight view`, e.g. `http://127.0.0.1:4318`: each trace's link,
+   * `<viewerUrl>/#trace=<traceId>`, is printed under its header. An `http:` or `https:` URL;
+   * anything else is ignored (and said once through `diag`). `'auto'` (what `exporter:
+   * 'console'` in `init()` uses) checks once, when the exporter is created, whether a viewer
+   * answers at `http://127.0.0.1:4318`, and links to it if so: one loopback request with
+   * tracing suppressed, never holding the process open; traces printed before the answer have
+   * no link. Default: no link.
+   */
+  viewerUrl?: string;
 }
 
 /** Counters of a {@link ConsoleExporter}. */
@@ -63,6 +80,21 @@ const DEFAULT_MAX_PENDING_TRACES = 1000;
 const DEFAULT_MAX_PENDING_SPANS = 10_000;
 const DEFAULT_SETTLE_MILLIS = 100;
 
+/** `url` when it is an absolute http(s) URL; otherwise `undefined`, said once through `diag`. */
+function checkViewerUrl(url: unknown): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    if (typeof url === 'string' && url.length <= 2048) {
+      const protocol = new URL(url).protocol;
+      if (protocol === 'http:' || protocol === 'https:') return url;
+    }
+  } catch {
+    // Not a URL: said below.
+  }
+  warnOnce('waterfall-viewer-url', `console waterfall: viewerUrl must be an http(s) URL such as http://127.0.0.1:4318, or 'auto'; no viewer links are printed.`);
+  return undefined;
+}
+
 function writeToStdout(line: string): void {
   process.stdout.write(line + '\n');
 }
@@ -88,6 +120,7 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   private readonly _maxTraces: number;
   private readonly _maxSpans: number;
   private readonly _settle: number;
+  private _viewerUrl: string | undefined;
   private readonly _pending = new Map<string, PendingTrace>();
   private _pendingSpans = 0;
   private _dropped = 0;
@@ -97,7 +130,8 @@ export class ConsoleWaterfallExporter implements SpanExporter {
   private _timerAt = 0;
   private _shutdown = false;
 
-  constructor(options: ConsoleExporterOptions = {}) {
+  /** @param detectAt - where `viewerUrl: 'auto'` looks (tests point it elsewhere). @internal */
+  constructor(options: ConsoleExporterOptions = {}, detectAt: string = DEFAULT_VIEWER_URL) {
     this._options = options;
     this._write = options.write ?? writeToStdout;
     this._timeout = validNumber(options.pendingTimeoutMillis, DEFAULT_PENDING_TIMEOUT_MILLIS, 0, true);
@@ -105,6 +139,13 @@ export class ConsoleWaterfallExporter implements SpanExporter {
     this._maxSpans = validNumber(options.maxPendingSpans, DEFAULT_MAX_PENDING_SPANS, 0, true);
     const settle = options.settleMillis;
     this._settle = typeof settle === 'number' && Number.isFinite(settle) && settle >= 0 ? settle : DEFAULT_SETTLE_MILLIS;
+    if (options.viewerUrl === 'auto') {
+      detectViewer(detectAt, (url) => {
+        this._viewerUrl = url;
+      });
+    } else {
+      this._viewerUrl = checkViewerUrl(options.viewerUrl);
+    }
   }
 
   /** Buffers `spans` and prints every trace whose local root is among them. Always succeeds. */
@@ -239,6 +280,8 @@ export class ConsoleWaterfallExporter implements SpanExporter {
         color: this._options.color ?? supportsColor(stream, process.env),
         serviceName: this._options.serviceName,
         attributes: this._options.attributes,
+        collapseRepeated: this._options.collapseRepeated,
+        viewerUrl: this._viewerUrl,
       });
       if (entry.dropped > 0) {
         lines.push(truncateToWidth(`… ${entry.dropped} more span(s) of this trace dropped: waterfall buffer full`, width));

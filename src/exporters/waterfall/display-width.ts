@@ -69,16 +69,16 @@ export function graphemeWidth(grapheme: string): number {
 /** Columns `text` takes on a terminal. Expects sanitised text. */
 export function displayWidth(text: string): number {
   let width = 0;
-  // Fast path: printable ASCII is one column per character.
-  let ascii = true;
+  // Fast path: printable ASCII and the waterfall's own drawing characters (tree lines, bars,
+  // `…`, `×`, `✗`, `µ`) are one column per character; anything else is measured per grapheme.
+  let simple = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || c >= 0x7f) {
-      ascii = false;
-      break;
-    }
+    if ((c >= 0x20 && c < 0x7f) || (c >= 0x2500 && c <= 0x259f) || c === 0x2026 || c === 0xd7 || c === 0x2717 || c === 0xb5) continue;
+    simple = false;
+    break;
   }
-  if (ascii) return text.length;
+  if (simple) return text.length;
   for (const { segment } of segmenter.segment(text)) width += graphemeWidth(segment);
   return width;
 }

@@ -5,6 +5,8 @@ import { displayWidth, fitEnd, fitStart, sanitizeText, truncateToWidth } from '.
 import { buildSpanForest } from '../span-tree.js';
 import type { SpanNode } from '../span-tree.js';
 import { DURATION_WIDTH, formatDuration, hrTimeToNanos } from './format-duration.js';
+import { collapseMinimum, collapseSiblings } from './collapse-siblings.js';
+import type { SiblingGroup, SiblingItem } from './collapse-siblings.js';
 
 /** How {@link renderWaterfall} lays out its lines. */
 export interface WaterfallOptions {
@@ -16,6 +18,19 @@ export interface WaterfallOptions {
   serviceName?: string;
   /** Attribute keys shown after a span, in this order; defaults to {@link DEFAULT_WATERFALL_ATTRIBUTES}. */
   attributes?: readonly string[];
+  /**
+   * Fold near-identical siblings (same kind and name, and the same `db.query.text`,
+   * `db.statement`, `url.full` or `http.url` when present) into one line with their count,
+   * total, p50 and max: `true` (the default) from 3 of them, a number for another minimum (at
+   * least 2), `false` to print every span. Failed members are still printed one by one.
+   */
+  collapseRepeated?: boolean | number;
+  /**
+   * Base URL of a running `tracelight view` (e.g. `http://127.0.0.1:4318`): each trace's header
+   * is followed by its link, `<viewerUrl>/#trace=<traceId>`. The link line is the one line
+   * never cut to `width` (a cut link leads nowhere); a URL over 2048 characters is ignored.
+   */
+  viewerUrl?: string;
 }
 
 /**
@@ -61,6 +76,10 @@ interface Layout {
   /** Columns from the start of a name to the end of its duration; the header's total ends there. */
   columnsWidth: number;
   attributes: readonly string[];
+  /** Fewest near-identical siblings folded into one line; 0 folds nothing. */
+  collapseMin: number;
+  /** Viewer base URL without its trailing slash, or `undefined`. */
+  viewerUrl: string | undefined;
 }
 
 /** Share of the width the bars get, from 60 columns up, so the timeline grows with the terminal. */
@@ -78,10 +97,15 @@ const NAME_SHARE = 0.25;
  * messages, key attributes and notes about remote or missing parents follow on the same line
  * when they fit, else on a line of their own below the span.
  *
+ * Repeated siblings are folded into one line unless `collapseRepeated` is `false` (see
+ * {@link WaterfallOptions.collapseRepeated}): `SELECT items ×300`, a bar from the first start to
+ * the last end, then `N+1` (from 5), `total`, `p50`, `max`, the failures (the first 3 printed
+ * after it) and the spans under the members not shown.
+ *
  * Pure and total: it never throws, ignores nothing it was given, and every returned line fits in
  * `options.width` display columns whatever the span names contain (wide CJK characters, emoji,
  * combining marks, control characters and newlines are measured or stripped, long text is cut
- * with `…`). Traces are separated by an empty line.
+ * with `…`), but the viewer link, which is never cut. Traces are separated by an empty line.
  *
  * @example
  * ```
@@ -124,6 +148,8 @@ function computeLayout(options: WaterfallOptions): Layout {
     barWidth,
     columnsWidth: nameWidth + 1 + kindColumns + barWidth + 1 + DURATION_WIDTH,
     attributes: options.attributes ?? DEFAULT_WATERFALL_ATTRIBUTES,
+    collapseMin: collapseMinimum(options.collapseRepeated),
+    viewerUrl: viewerBase(options.viewerUrl),
   };
 }
 
@@ -164,26 +190,60 @@ function renderTrace(spans: readonly ReadableSpan[], layout: Layout, serviceName
   }
   const traceId = spans[0]!.spanContext().traceId;
   out.push(headerLine(traceId, serviceName ?? resourceServiceName(spans), t1 - t0, layout));
+  if (layout.viewerUrl !== undefined) out.push(viewerLine(traceId, layout));
 
   // Depth-first walk without recursion, so a very deep trace cannot overflow the stack.
-  const stack: { node: SpanNode; prefix: string; childPrefix: string }[] = [];
-  for (let i = roots.length - 1; i >= 0; i--) stack.push({ node: roots[i]!, prefix: '', childPrefix: '' });
+  const stack: { item: SiblingItem; prefix: string; childPrefix: string }[] = [];
+  const pushSiblings = (nodes: readonly SpanNode[], childPrefix: string, top: boolean): void => {
+    const items = collapseSiblings(nodes, layout.collapseMin, nameOf);
+    for (let i = items.length - 1; i >= 0; i--) {
+      const last = i === items.length - 1;
+      stack.push({
+        item: items[i]!,
+        prefix: top ? '' : childPrefix + (last ? '└─ ' : '├─ '),
+        childPrefix: top ? '' : childPrefix + (last ? '   ' : '│  '),
+      });
+    }
+  };
+  pushSiblings(roots, '', true);
   const visited = new Set<SpanNode>();
   while (stack.length > 0) {
-    const { node, prefix, childPrefix } = stack.pop()!;
+    const { item, prefix, childPrefix } = stack.pop()!;
+    if (item.type === 'group') {
+      groupLines(item, prefix, childPrefix, t0, t1 - t0, layout, out);
+      continue;
+    }
+    const node = item.node;
     if (visited.has(node)) continue;
     visited.add(node);
     spanLines(node, prefix, childPrefix, t0, t1 - t0, layout, out);
-    const children = node.children;
-    for (let i = children.length - 1; i >= 0; i--) {
-      const last = i === children.length - 1;
-      stack.push({
-        node: children[i]!,
-        prefix: childPrefix + (last ? '└─ ' : '├─ '),
-        childPrefix: childPrefix + (last ? '   ' : '│  '),
-      });
-    }
+    pushSiblings(node.children, childPrefix, false);
   }
+}
+
+/** The name a span is shown (and grouped) by. */
+const nameOf = (node: SpanNode): string => displayName(node.span);
+
+/** Longest viewer URL linked to; a longer one is ignored, so the link line stays bounded. */
+const MAX_VIEWER_URL = 2048;
+
+/** Base URL of the viewer, without trailing slashes; `undefined` when unset, not a string or too long. */
+function viewerBase(url: unknown): string | undefined {
+  if (typeof url !== 'string' || url.length > MAX_VIEWER_URL) return undefined;
+  const base = sanitizeText(url).trim().replace(/\/+$/, '');
+  return base === '' ? undefined : base;
+}
+
+/**
+ * `view <viewerUrl>/#trace=<traceId>`: the label goes when the line would not fit, the link is
+ * never cut (a cut link leads nowhere; terminals wrap it and keep it clickable).
+ */
+function viewerLine(traceId: string, layout: Layout): string {
+  const link = `${layout.viewerUrl}/#trace=${sanitizeText(traceId)}`;
+  const label = 'view ';
+  const labelled = label.length + displayWidth(link) <= layout.width;
+  if (!labelled) return link;
+  return layout.color ? ANSI.dim + label + ANSI.reset + link : label + link;
 }
 
 function resourceServiceName(spans: readonly ReadableSpan[]): string {
@@ -230,29 +290,82 @@ function spanLines(
   out: string[],
 ): void {
   const span = node.span;
-  const status = span.status;
-  const failed = status?.code === SpanStatusCode.ERROR;
+  const failed = span.status?.code === SpanStatusCode.ERROR;
+  const segments = lineSegments(prefix, displayName(span), '', span.kind, node.start - t0, node.end - node.start, total, failed, layout);
+  emitLine(segments, suffixSegments(node, failed, layout), childPrefix, layout, out);
+}
 
+/**
+ * A group of repeated siblings: `SELECT items ×300`, a bar from the first start to the last
+ * end with that wall time in the duration column, then the N+1 mark, total, p50, max, how
+ * many members failed (the first few printed next) and how many spans under the members are
+ * not shown.
+ */
+function groupLines(
+  group: SiblingGroup,
+  prefix: string,
+  childPrefix: string,
+  t0: number,
+  total: number,
+  layout: Layout,
+  out: string[],
+): void {
+  const first = group.members[0]!;
+  const count = ` ×${group.members.length}`;
+  const segments = lineSegments(prefix, nameOf(first), count, first.span.kind, group.start - t0, group.end - group.start, total, false, layout);
+  const notes: Segment[] = [];
+  const add = (text: string, style: string): void => {
+    if (notes.length > 0) notes.push(['  ', '']);
+    notes.push([text, style]);
+  };
+  if (group.nPlusOne) add('N+1', layout.color ? ANSI.bold + ANSI.yellow : '');
+  add(`total ${formatDuration(group.total)}  p50 ${formatDuration(group.p50)}  max ${formatDuration(group.max)}`, '');
+  const errors = group.errorCount;
+  const shown = group.shownErrors.length;
+  if (errors > 0) add(`✗ ${errors} error${errors === 1 ? '' : 's'} (${shown === errors ? 'below' : `first ${shown} below`})`, ANSI.red);
+  if (group.hiddenDescendants > 0) add(`+${group.hiddenDescendants} child span${group.hiddenDescendants === 1 ? '' : 's'}`, ANSI.dim);
+  emitLine(segments, notes, childPrefix, layout, out);
+}
+
+/**
+ * The columns of a line: tree prefix, name (cut to its column, keeping `nameSuffix` whole
+ * where there is room), kind, the bar on the trace's timeline, and the duration.
+ */
+function lineSegments(
+  prefix: string,
+  rawName: string,
+  nameSuffix: string,
+  kind: SpanKind,
+  offset: number,
+  duration: number,
+  total: number,
+  failed: boolean,
+  layout: Layout,
+): Segment[] {
   const shownPrefix = truncateToWidth(prefix, Math.max(0, layout.nameWidth - 2));
   const nameRoom = layout.nameWidth - displayWidth(shownPrefix);
-  const name = fitEnd(sanitizeText(displayName(span)), nameRoom);
+  const name = sanitizeText(rawName);
+  // The count outlives the name: `SELECT it… ×300`, unless the column is too narrow for both.
+  const shown =
+    nameSuffix !== '' && nameRoom > nameSuffix.length + 1
+      ? fitEnd(truncateToWidth(name, nameRoom - nameSuffix.length) + nameSuffix, nameRoom)
+      : fitEnd(name + nameSuffix, nameRoom);
   const segments: Segment[] = [
     [shownPrefix, ANSI.dim],
-    [name, prefix === '' ? ANSI.bold : ''],
+    [shown, prefix === '' ? ANSI.bold : ''],
     [' ', ''],
   ];
   if (layout.kindWidth > 0) {
-    const kind = KIND_NAMES[span.kind];
-    if (kind === undefined) segments.push([' '.repeat(layout.kindWidth + 1), '']);
-    else segments.push([fitEnd(kind, layout.kindWidth), ANSI.dim], [' ', '']);
+    const kindName = KIND_NAMES[kind];
+    if (kindName === undefined) segments.push([' '.repeat(layout.kindWidth + 1), '']);
+    else segments.push([fitEnd(kindName, layout.kindWidth), ANSI.dim], [' ', '']);
   }
-  segments.push(
-    ...bar(node.start - t0, node.end - node.start, total, layout.barWidth, failed),
-    [' ', ''],
-    [fitStart(formatDuration(node.end - node.start), DURATION_WIDTH), ''],
-  );
+  segments.push(...bar(offset, duration, total, layout.barWidth, failed), [' ', ''], [fitStart(formatDuration(duration), DURATION_WIDTH), '']);
+  return segments;
+}
 
-  const notes = suffixSegments(node, failed, layout);
+/** The line, with its notes after it when they fit, else on a line of their own below. */
+function emitLine(segments: Segment[], notes: Segment[], childPrefix: string, layout: Layout, out: string[]): void {
   if (notes.length === 0) {
     out.push(finishLine(segments, layout));
     return;
