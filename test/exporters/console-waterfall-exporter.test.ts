@@ -192,7 +192,7 @@ describe('folding and viewer links', () => {
       root.end();
     });
     const traceId = lines[0]!.split(' ')[1]!;
-    expect(lines[1]).toBe(`view http://127.0.0.1:4318/#trace=${traceId}`);
+    expect(lines[1]).toBe(`view http://127.0.0.1:4318/#/trace/${traceId}`);
     expect(lines[3]).toMatch(/^└─ SELECT items ×50 /);
     expect(lines.join('\n')).toContain('N+1');
     expect(lines.length).toBeLessThanOrEqual(6);

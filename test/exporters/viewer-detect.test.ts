@@ -97,7 +97,7 @@ describe("viewerUrl: 'auto'", () => {
     await until(() => viewer.closed === 1, 'the check to close its connection');
     const lines = print();
     const traceId = lines[0]!.split(' ')[1];
-    expect(lines[1]).toBe(`view ${viewer.url}/#trace=${traceId}`);
+    expect(lines[1]).toBe(`view ${viewer.url}/#/trace/${traceId}`);
     expect(viewer.requests).toHaveLength(1);
     expect(viewer.requests[0]!['traceparent']).toBeUndefined();
     // No CLIENT span for the check, though it ran inside a span with http instrumentation on.

@@ -279,16 +279,16 @@ describe('viewer link', () => {
     expect(lines).toMatchInlineSnapshot(`
       [
         "trace 4bf92f3577b34da6a3ce929d0e0e4731  shop                         total 10 ms",
-        "view http://127.0.0.1:4318/#trace=4bf92f3577b34da6a3ce929d0e0e4731",
+        "view http://127.0.0.1:4318/#/trace/4bf92f3577b34da6a3ce929d0e0e4731",
         "first                              ████████████████████████████████████    10 ms",
         "",
         "trace 4bf92f3577b34da6a3ce929d0e0e4732  shop                         total 10 ms",
-        "view http://127.0.0.1:4318/#trace=4bf92f3577b34da6a3ce929d0e0e4732",
+        "view http://127.0.0.1:4318/#/trace/4bf92f3577b34da6a3ce929d0e0e4732",
         "second                             ████████████████████████████████████    10 ms",
       ]
     `);
     const coloured = renderWaterfall(memory.getFinishedSpans(), { width: 80, color: true, viewerUrl: 'http://127.0.0.1:4318' });
-    expect(coloured[1]).toBe('\x1b[2mview \x1b[0mhttp://127.0.0.1:4318/#trace=4bf92f3577b34da6a3ce929d0e0e4731');
+    expect(coloured[1]).toBe('\x1b[2mview \x1b[0mhttp://127.0.0.1:4318/#/trace/4bf92f3577b34da6a3ce929d0e0e4731');
   });
 
   it('never cuts the link: the label goes first when the width is small', () => {
@@ -296,14 +296,14 @@ describe('viewer link', () => {
     ids.reset();
     span('one', 0, 10, undefined);
     const lines = renderWaterfall(memory.getFinishedSpans(), plain(40, { viewerUrl: 'http://127.0.0.1:4318' }));
-    expect(lines[1]).toBe('http://127.0.0.1:4318/#trace=4bf92f3577b34da6a3ce929d0e0e4731');
+    expect(lines[1]).toBe('http://127.0.0.1:4318/#/trace/4bf92f3577b34da6a3ce929d0e0e4731');
   });
 
   it('strips control characters from the URL and ignores an empty one', () => {
     memory.reset();
     span('one', 0, 10, undefined);
     const lines = renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: 'http://h\x1b[2J\n:1' }));
-    expect(lines[1]).toMatch(/^view http:\/\/h\[2J :1\/#trace=/);
+    expect(lines[1]).toMatch(/^view http:\/\/h\[2J :1\/#/trace//);
     expect(renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: '  ' }))).toHaveLength(2);
     expect(renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: 'http://x/' + 'a'.repeat(5000) }))).toHaveLength(2);
   });

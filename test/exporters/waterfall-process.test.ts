@@ -13,7 +13,7 @@ describe('console waterfall from a child process', () => {
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines[0]).toMatch(/^trace ([0-9a-f]{32}) {2}shop +total /);
     const traceId = lines[0]!.split(' ')[1];
-    expect(lines[1]).toBe(`view http://127.0.0.1:4318/#trace=${traceId}`);
+    expect(lines[1]).toBe(`view http://127.0.0.1:4318/#/trace/${traceId}`);
     expect(lines[2]).toMatch(/^GET \/orders +server +█+ +\S+ \S+$/);
     expect(lines[3]).toMatch(/^├─ auth\.verify /);
     expect(lines[4]).toMatch(/^├─ SELECT items ×300 +client +█+ +\S+ \S+$/);

@@ -42,7 +42,7 @@ export interface ConsoleExporterOptions {
   collapseRepeated?: boolean | number;
   /**
    * Base URL of a running `tracelight view`, e.g. `http://127.0.0.1:4318`: each trace's link,
-   * `<viewerUrl>/#trace=<traceId>`, is printed under its header. An `http:` or `https:` URL;
+   * `<viewerUrl>/#/trace/<traceId>`, is printed under its header. An `http:` or `https:` URL;
    * anything else is ignored (and said once through `diag`). `'auto'` (what `exporter:
    * 'console'` in `init()` uses) checks once, when the exporter is created, whether a viewer
    * answers at `http://127.0.0.1:4318`, and links to it if so: one loopback request with

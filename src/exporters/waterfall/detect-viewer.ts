@@ -14,7 +14,8 @@ const DETECT_TIMEOUT_MILLIS = 1000;
 
 /**
  * Asks `base` once whether a `tracelight view` answers there: `GET /v1/traces` is the viewer's
- * own listing (OTLP JSON, status 200), which an OpenTelemetry collector on the same port does
+ * own listing (OTLP JSON, status 200; asked for the invalid all-zero trace id, so the answer is
+ * empty however much the viewer holds), which an OpenTelemetry collector on the same port does
  * not serve (it answers 404 or 405), so a collector is not taken for a viewer. Calls `found`
  * only then. The body is not read (the socket is closed on the status line), tracing is
  * suppressed so the check makes no span, the socket is unref'ed so it never holds the process
@@ -25,7 +26,7 @@ export function detectViewer(base: string, found: (url: string) => void): void {
   try {
     context.with(suppressTracing(context.active()), () => {
       const req = request(
-        `${base}/v1/traces`,
+        `${base}/v1/traces?traceId=00000000000000000000000000000000`,
         { method: 'GET', agent: false, headers: { accept: 'application/json' }, timeout: DETECT_TIMEOUT_MILLIS },
         (res) => {
           const type = String(res.headers['content-type'] ?? '');

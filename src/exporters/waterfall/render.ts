@@ -27,7 +27,7 @@ export interface WaterfallOptions {
   collapseRepeated?: boolean | number;
   /**
    * Base URL of a running `tracelight view` (e.g. `http://127.0.0.1:4318`): each trace's header
-   * is followed by its link, `<viewerUrl>/#trace=<traceId>`. The link line is the one line
+   * is followed by its link, `<viewerUrl>/#/trace/<traceId>`. The link line is the one line
    * never cut to `width` (a cut link leads nowhere); a URL over 2048 characters is ignored.
    */
   viewerUrl?: string;
@@ -235,11 +235,11 @@ function viewerBase(url: unknown): string | undefined {
 }
 
 /**
- * `view <viewerUrl>/#trace=<traceId>`: the label goes when the line would not fit, the link is
+ * `view <viewerUrl>/#/trace/<traceId>`: the label goes when the line would not fit, the link is
  * never cut (a cut link leads nowhere; terminals wrap it and keep it clickable).
  */
 function viewerLine(traceId: string, layout: Layout): string {
-  const link = `${layout.viewerUrl}/#trace=${sanitizeText(traceId)}`;
+  const link = `${layout.viewerUrl}/#/trace/${sanitizeText(traceId)}`;
   const label = 'view ';
   const labelled = label.length + displayWidth(link) <= layout.width;
   if (!labelled) return link;
