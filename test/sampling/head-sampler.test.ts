@@ -241,3 +241,22 @@ describe('OTEL_TRACES_SAMPLER names', () => {
     expect(messages[1]).toContain('ratio between 0 and 1');
   });
 });
+
+describe('rate limit on the real clock', () => {
+  it('over ~2 s of load that lets the event loop turn, keeps at most the bucket plus rate x elapsed, and not much less', async () => {
+    const rate = 200;
+    const sampler = createSampler({ ratePerSecond: rate });
+    const next = seededTraceIds(9);
+    const start = performance.now();
+    let offered = 0;
+    let count = 0;
+    while (performance.now() - start < 2000 && offered < 2_000_000) {
+      for (let i = 0; i < 500; i++, offered++) if (kept(root(sampler, next()))) count++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const elapsed = (performance.now() - start) / 1000;
+    expect(offered).toBeGreaterThan(count * 10); // the limit was what bit
+    expect(count).toBeLessThanOrEqual(rate + Math.ceil(rate * elapsed));
+    expect(count).toBeGreaterThanOrEqual(Math.floor(rate * elapsed * 0.95));
+  });
+});
