@@ -6,6 +6,7 @@
  */
 import { TraceFlags, trace, type Attributes, type Context, type Link, type SpanContext, type SpanKind, type TraceState } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler, type SamplingResult } from '../internal/sdk.js';
+import { FOLLOWS_LOCAL_PARENT } from '../internal/sampler-hints.js';
 import { parseTraceState } from '../propagation/tracestate.js';
 import { OT_KEY, readOtSampling, withTh } from './ot-trace-state.js';
 import { randomValueAtLeast, traceIdAtLeast } from './randomness.js';
@@ -44,6 +45,8 @@ const KEEP: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_A
  * probability, so no `th` is written when a rate limit is set.
  */
 export class HeadSampler implements Sampler {
+  /** tracelight's tracer decides local children inline (see sampler-hints.ts). */
+  readonly [FOLLOWS_LOCAL_PARENT] = true;
   private readonly _threshold: Value56 | null | undefined;
   private readonly _th: string | undefined;
   private readonly _bucket: TokenBucket | undefined;
