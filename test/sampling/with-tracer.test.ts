@@ -73,3 +73,34 @@ describe('sampler: 0.1 with init()', () => {
     for (const s of exporter.spans) expect(s.spanContext().traceState).toBeUndefined();
   });
 });
+
+describe('what a backend receives over OTLP', () => {
+  it('every kept span carries trace_state ot=th:fd70a (adjusted count 100) and the sampled + random flags, decoded with the official schema', async () => {
+    const { OtlpReceiver } = await import('../exporters/otlp-receiver.js');
+    const { adjustedCount, parseTh } = await import('../../src/sampling/threshold.js');
+    const receiver = await OtlpReceiver.start();
+    try {
+      const api = await freshTracelight();
+      const handle = api.init({ serviceName: 't', exporter: 'otlp', otlp: { endpoint: receiver.tracesUrl }, sampler: 0.01, flushOnExit: false });
+      let kept = 0;
+      for (let i = 0; i < 3000; i++) {
+        api.withSpan('root', (span) => {
+          if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) kept++;
+          api.withSpan('child', () => undefined);
+        });
+      }
+      await handle.shutdown();
+      expect(kept).toBeGreaterThan(0);
+      const spans = receiver.acceptedSpans();
+      expect(spans).toHaveLength(kept * 2);
+      for (const s of spans) {
+        expect(s.traceState).toBe('ot=th:fd70a');
+        expect(s.flags & 0xff).toBe(TraceFlags.SAMPLED | 2);
+      }
+      const th = /th:([0-9a-f]+)/.exec(spans[0]!.traceState)![1]!;
+      expect(adjustedCount(parseTh(th)!)).toBeCloseTo(99.9977, 3);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
