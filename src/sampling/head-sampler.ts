@@ -6,7 +6,9 @@
  */
 import { TraceFlags, trace, type Attributes, type Context, type Link, type SpanContext, type SpanKind, type TraceState } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler, type SamplingResult } from '../internal/sdk.js';
+import { warnOnce } from '../internal/diag.js';
 import { FOLLOWS_LOCAL_PARENT } from '../internal/sampler-hints.js';
+import { FLAG_RANDOM } from '../propagation/constants.js';
 import { parseTraceState } from '../propagation/tracestate.js';
 import { OT_KEY, readOtSampling, withTh } from './ot-trace-state.js';
 import { randomValueAtLeast, traceIdAtLeast } from './randomness.js';
@@ -80,6 +82,7 @@ export class HeadSampler implements Sampler {
     if (parent !== undefined && parent.traceId === traceId) {
       if (parent.isRemote !== true) return (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? KEEP : DROP;
       if (this._followRemote) return followRemote(parent);
+      if ((parent.traceFlags & FLAG_RANDOM) === 0 && this._threshold) presumedRandom();
       return this._decide(traceId, parent.traceState);
     }
     return this._decide(traceId, undefined);
@@ -104,6 +107,20 @@ export class HeadSampler implements Sampler {
   toString(): string {
     return this._description;
   }
+}
+
+/**
+ * Says once (through `diag`, silent without a logger) that a caller's trace id is taken as random
+ * without its `random` flag, as the specification asks of probability samplers during the
+ * migration to Level 2 trace ids. An `rv` in the caller's `ot` entry makes it moot, but the
+ * message names the common case.
+ */
+function presumedRandom(): void {
+  warnOnce(
+    'sampling:presumed-random',
+    'a caller sent a trace id without the W3C random flag; consistent sampling assumes its last 56 bits are random. ' +
+      'If a caller makes non-random trace ids, its traces are not sampled at the configured ratio.',
+  );
 }
 
 /**

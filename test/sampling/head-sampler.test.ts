@@ -138,6 +138,16 @@ describe('parentBased: false (each service decides on requests from other servic
     expect(kept(child(sampler, { traceId: idWithRandomness('00000000000000'), traceState: parseTraceState('ot=rv:f0000000000000') }))).toBe(true);
   });
 
+  it('says once through diag when it presumes a caller\'s trace id random (no random flag)', () => {
+    const messages: string[] = [];
+    captureDiagnostics(() => {
+      child(sampler, { traceId: idWithRandomness('f0000000000000'), traceFlags: SAMPLED });
+      child(sampler, { traceId: idWithRandomness('f0000000000000'), traceFlags: SAMPLED | RANDOM });
+    }, (m) => messages.push(m));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('without the W3C random flag');
+  });
+
   it('still follows local parents', () => {
     expect(kept(child(sampler, { traceId: idWithRandomness('00000000000000'), isRemote: false }))).toBe(true);
   });
