@@ -106,6 +106,9 @@ describe('consistent sampling across two processes (A at 1% calls B at 10%, B de
     expect(r.aStats.exported).toBe(r.aSpans.length);
     expect(r.bStats.exported).toBe(r.bSpans.length);
     expect(r.aStats.spansEnded).toBe(r.aSpans.length);
+    expect(r.bStats.spansEnded).toBe(r.bSpans.length);
+    const started = new Set(r.started);
+    for (const s of [...r.aSpans, ...r.bSpans]) expect(started.has(s.traceId), s.traceId).toBe(true);
   });
 
   it('each process keeps exactly the traces whose randomness reaches its threshold (checked for every trace)', () => {
