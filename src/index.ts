@@ -27,6 +27,7 @@ export type {
   InstrumentationsOptions,
   OtlpOptions,
   SamplerName,
+  SamplingOptions,
   TracelightOptions,
 } from './config/options.js';
 export type { WithSpanOptions, SpanBody } from './span/with-span.js';

@@ -34,6 +34,8 @@ const SAMPLERS: readonly SamplerName[] = [
   'parentbased_always_on',
   'parentbased_always_off',
   'parentbased_traceidratio',
+  'tracelight_probability',
+  'tracelight_ratelimit',
 ];
 
 const LOG_LEVELS: Record<string, DiagLogLevel> = {
@@ -161,7 +163,10 @@ export function readEnv(env: Env = process.env): EnvSettings {
   const arg = str(env, 'OTEL_TRACES_SAMPLER_ARG');
   if (arg !== undefined) {
     const n = Number(arg);
-    if (Number.isFinite(n) && n >= 0 && n <= 1) out.samplerArg = n;
+    if (out.sampler === 'tracelight_ratelimit') {
+      if (Number.isFinite(n) && n >= 0) out.samplerArg = n;
+      else bad('OTEL_TRACES_SAMPLER_ARG', arg, 'a number of traces per second (>= 0)', '100');
+    } else if (Number.isFinite(n) && n >= 0 && n <= 1) out.samplerArg = n;
     else bad('OTEL_TRACES_SAMPLER_ARG', arg, 'a ratio between 0 and 1', '1.0');
   }
   const propagators = list(env, 'OTEL_PROPAGATORS');

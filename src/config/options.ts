@@ -10,14 +10,50 @@ export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbo
 /** Names of the built-in exporters, as in `OTEL_TRACES_EXPORTER`. */
 export type ExporterName = 'console' | 'otlp' | 'none';
 
-/** Sampler names of the OpenTelemetry specification, as in `OTEL_TRACES_SAMPLER`. */
+/**
+ * Sampler names, as in `OTEL_TRACES_SAMPLER`: those of the OpenTelemetry specification (built
+ * from the official samplers, `OTEL_TRACES_SAMPLER_ARG` being the ratio), and tracelight's
+ * `tracelight_probability` (consistent probability sampling, parent-based; the argument is the
+ * probability, default 1) and `tracelight_ratelimit` (at most N new traces a second, parent-based;
+ * the argument is N, default 100).
+ */
 export type SamplerName =
   | 'always_on'
   | 'always_off'
   | 'traceidratio'
   | 'parentbased_always_on'
   | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
+  | 'parentbased_traceidratio'
+  | 'tracelight_probability'
+  | 'tracelight_ratelimit';
+
+/**
+ * Head sampling settings for `sampler`. Decisions for new traces; a span with a parent follows
+ * its parent. With `ratio` and `ratePerSecond` both set, a new trace is kept when the ratio
+ * admits it and the rate limit has room.
+ */
+export interface SamplingOptions {
+  /**
+   * Probability in [0, 1] of keeping a new trace, by OpenTelemetry consistent probability
+   * sampling: the decision comes from the trace id's random bits and the threshold is written
+   * as `th` in the `ot` entry of `tracestate`, so services sampling the same trace at different
+   * probabilities agree (what 1% keeps, 10% keeps too) and backends can read adjusted counts.
+   */
+  ratio?: number;
+  /**
+   * At most this many new traces a second in this process (a token bucket holding one second's
+   * worth, so a burst after a quiet second gets up to this many at once). Traces kept this way
+   * carry no `th`: a rate limit makes their probability unknown.
+   */
+  ratePerSecond?: number;
+  /**
+   * `true` (default): spans whose parent is in another process follow the parent's decision.
+   * `false`: this process decides on them itself, with the trace's consistent randomness and
+   * its own `ratio`/`ratePerSecond`, so each service keeps its own share and every trace kept
+   * by an upstream service with a lower ratio is kept here too. Local children always follow.
+   */
+  parentBased?: boolean;
+}
 
 /** OTLP export settings; each falls back to its `OTEL_EXPORTER_OTLP_*` variable. */
 export interface OtlpOptions {
@@ -69,10 +105,11 @@ export interface TracelightOptions {
   /** OTLP settings, when `exporter` includes `'otlp'`. */
   otlp?: OtlpOptions;
   /**
-   * A sampler name of the specification, a ratio in [0, 1] (short for
-   * `parentbased_traceidratio` with that ratio), or any `Sampler`. Default `parentbased_always_on`.
+   * A sampler name (see {@link SamplerName}), a ratio in [0, 1] (short for `{ ratio }`:
+   * consistent probability sampling, parent-based), {@link SamplingOptions}, or any `Sampler`.
+   * Default `parentbased_always_on`.
    */
-  sampler?: SamplerName | number | Sampler;
+  sampler?: SamplerName | number | SamplingOptions | Sampler;
   /** Propagator names (`tracecontext`, `baggage`, `b3`, `b3multi`, `none`) or a propagator. */
   propagators?: string[] | TextMapPropagator;
   /** Span limits (attribute count and length, events, links). */

@@ -12,6 +12,7 @@ import type {
   InstrumentationsOptions,
   OtlpOptions,
   SamplerName,
+  SamplingOptions,
   TracelightOptions,
 } from './options.js';
 import { createSampler } from './sampler.js';
@@ -210,7 +211,7 @@ export function resolveConfig(
           : undefined;
   sources.debug = options.debug !== undefined ? 'code' : debugLevel ? 'environment' : 'default';
 
-  const samplerChoice = setting<SamplerName | number | Sampler | undefined>('sampler', options.sampler, env.sampler, undefined);
+  const samplerChoice = setting<SamplerName | number | SamplingOptions | Sampler | undefined>('sampler', options.sampler, env.sampler, undefined);
   const propagatorChoice = setting<string[] | TextMapPropagator>('propagators', options.propagators, env.propagators, DEFAULT_PROPAGATORS);
   sources.logLevel = logLevel[1];
 
@@ -241,7 +242,7 @@ export function resolveConfig(
       attributePerEventCountLimit: checkedNumber('attributePerEventCountLimit', l.attributePerEventCountLimit, 128, 0),
       attributePerLinkCountLimit: checkedNumber('attributePerLinkCountLimit', l.attributePerLinkCountLimit, 128, 0),
     },
-    sampler: createSampler(samplerChoice, env.samplerArg ?? 1),
+    sampler: createSampler(samplerChoice, env.samplerArg),
     propagator: Array.isArray(propagatorChoice) ? createPropagator(propagatorChoice) : propagatorChoice,
     redact: setting<RedactOptions | false>('redact', options.redact, undefined, {}),
     instrumentations: setting<InstrumentationsOptions>('instrumentations', options.instrumentations, undefined, {}),

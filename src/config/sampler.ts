@@ -6,33 +6,44 @@ import {
 } from '../internal/sdk.js';
 import type { Sampler } from '../internal/sdk.js';
 import { tellOnce } from '../internal/diag.js';
+import { HeadSampler } from '../sampling/head-sampler.js';
+import { probabilityToTh } from '../sampling/threshold.js';
 import { parentBasedAlwaysOn } from '../span/default-sampler.js';
-import type { SamplerName } from './options.js';
+import type { SamplerName, SamplingOptions } from './options.js';
+
+/** The highest `ratePerSecond` taken as is; more is clamped (no process starts more traces). */
+export const MAX_RATE_PER_SECOND = 1_000_000;
+
+/** `ratePerSecond` when `tracelight_ratelimit` is named without `OTEL_TRACES_SAMPLER_ARG`. */
+export const DEFAULT_RATE_PER_SECOND = 100;
 
 /**
- * The sampler for a name of the specification (with its ratio argument), a bare ratio
- * (parent-based, so a trace is kept or dropped whole across services), or a `Sampler` as is.
+ * The sampler for a name (with its argument: the ratio, or for `tracelight_ratelimit` the rate),
+ * a bare ratio (consistent probability sampling, parent-based), {@link SamplingOptions}, or a
+ * `Sampler` as is. Bad values warn once and sample everything (`parentbased_always_on`).
  */
-export function createSampler(choice: SamplerName | number | Sampler | undefined, ratioArg = 1): Sampler {
-  if (choice !== undefined && typeof choice === 'object') return choice;
-  if (typeof choice === 'number') {
-    if (!(choice >= 0 && choice <= 1)) {
-      tellOnce('config:sampler', `sampler ratio ${choice} is outside [0, 1]; sampling everything (parentbased_always_on).`);
-      return parentBasedAlwaysOn();
-    }
-    return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(choice) });
+export function createSampler(choice: SamplerName | number | SamplingOptions | Sampler | undefined, arg?: number): Sampler {
+  if (choice !== undefined && choice !== null && typeof choice === 'object') {
+    if (typeof (choice as Sampler).shouldSample === 'function') return choice as Sampler;
+    return fromOptions(choice as SamplingOptions);
   }
+  if (typeof choice === 'number') return fromOptions({ ratio: choice });
+  const ratio = arg ?? 1;
   switch (choice) {
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':
       return new AlwaysOffSampler();
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratioArg);
+      return new TraceIdRatioBasedSampler(ratio);
     case 'parentbased_always_off':
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratioArg) });
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+    case 'tracelight_probability':
+      return fromOptions({ ratio });
+    case 'tracelight_ratelimit':
+      return fromOptions({ ratePerSecond: arg ?? DEFAULT_RATE_PER_SECOND });
     case undefined:
     case 'parentbased_always_on':
       return parentBasedAlwaysOn();
@@ -40,4 +51,46 @@ export function createSampler(choice: SamplerName | number | Sampler | undefined
       tellOnce('config:sampler', `unknown sampler ${JSON.stringify(choice)}; using parentbased_always_on.`);
       return parentBasedAlwaysOn();
   }
+}
+
+/** The head sampler for `options`; the default sampler when they ask for nothing (or nothing valid). */
+function fromOptions(options: SamplingOptions): Sampler {
+  let ratio: number | undefined;
+  let rate: number | undefined;
+  try {
+    ratio = options.ratio;
+    rate = options.ratePerSecond;
+  } catch {
+    // A getter that throws: treated as unset.
+  }
+  if (ratio !== undefined && !(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) {
+    tellOnce('config:sampler', `sampler ratio ${String(ratio)} is outside [0, 1]; sampling everything (parentbased_always_on). Give a probability such as 0.1.`);
+    return parentBasedAlwaysOn();
+  }
+  if (rate !== undefined) {
+    if (!(typeof rate === 'number' && rate >= 0 && rate <= Number.MAX_VALUE)) {
+      tellOnce(
+        'config:sampler',
+        `sampler ratePerSecond ${String(rate)} is not a number of traces per second (>= 0); sampling everything (parentbased_always_on).`,
+      );
+      return parentBasedAlwaysOn();
+    }
+    if (rate > MAX_RATE_PER_SECOND) {
+      tellOnce('config:sampler', `sampler ratePerSecond ${rate} is more than ${MAX_RATE_PER_SECOND}; using ${MAX_RATE_PER_SECOND}.`);
+      rate = MAX_RATE_PER_SECOND;
+    }
+  }
+  if (ratio === undefined && rate === undefined) return parentBasedAlwaysOn();
+  let parentBased = true;
+  try {
+    parentBased = options.parentBased !== false;
+  } catch {
+    // as above
+  }
+  return new HeadSampler({
+    th: ratio === undefined ? undefined : (probabilityToTh(ratio) ?? null),
+    ratio,
+    ratePerSecond: rate,
+    parentBased,
+  });
 }

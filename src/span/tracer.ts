@@ -21,6 +21,7 @@ import { errorOnce } from '../internal/diag.js';
 import { lightBase } from '../internal/light-context.js';
 import { ATTRIBUTES_OWNED, type OwnedAttributesFlag } from '../internal/owned-attributes.js';
 import { describeError } from '../internal/safe-call.js';
+import { followsLocalParent } from '../internal/sampler-hints.js';
 import { hasOwn, isRecordable, sanitizeAttributes } from './attributes.js';
 import { isParentBasedAlwaysOn } from './default-sampler.js';
 import { FLAG_RANDOM } from '../propagation/constants.js';
@@ -31,6 +32,9 @@ import type { SpanRuntime } from './span-runtime.js';
 
 const RECORD_AND_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
 const NOT_RECORD: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+/** What a sampler marked {@link followsLocalParent} gets for attributes and links: it reads neither. */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
 
 /** Provider state a tracer reads on every span. @internal */
 export interface TracerState {
@@ -51,6 +55,8 @@ export class LightTracer implements Tracer {
   private readonly _sampler: Sampler;
   /** The sampler is the default `parentbased_always_on`: decided inline. */
   private readonly _parentBasedAlwaysOn: boolean;
+  /** The sampler follows local parents and ignores attributes and links (see sampler-hints.ts). */
+  private readonly _followsLocalParent: boolean;
   private readonly _state: TracerState;
 
   /** @internal Obtain tracers from `LightTracerProvider.getTracer`. */
@@ -58,6 +64,7 @@ export class LightTracer implements Tracer {
     this._rt = rt;
     this._sampler = sampler;
     this._parentBasedAlwaysOn = isParentBasedAlwaysOn(sampler);
+    this._followsLocalParent = !this._parentBasedAlwaysOn && followsLocalParent(sampler);
     this._state = state;
   }
 
@@ -97,7 +104,7 @@ export class LightTracer implements Tracer {
     // No object for a span without start attributes (most `withSpan` calls), unless a sampler
     // other than the default one gets to see (and possibly fill) it.
     let attributes: Attributes | undefined;
-    if (optionAttributes === undefined) attributes = this._parentBasedAlwaysOn ? undefined : {};
+    if (optionAttributes === undefined) attributes = this._parentBasedAlwaysOn || this._followsLocalParent ? undefined : {};
     else if ((options as OwnedAttributesFlag)[ATTRIBUTES_OWNED] === true) attributes = optionAttributes; // validated in _adopt
     else attributes = sanitizeAttributes(optionAttributes);
     const optionLinks = options?.links;
@@ -113,6 +120,11 @@ export class LightTracer implements Tracer {
         // What that sampler decides, without its per-call regex check of the parent's ids.
         const keep = parentSpanContext === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
         result = keep ? RECORD_AND_SAMPLED : NOT_RECORD;
+      } else if (this._followsLocalParent) {
+        // What that sampler decides for a local child; it takes new traces and remote parents.
+        if (parentSpanContext !== undefined && parentSpanContext.isRemote !== true) {
+          result = (parentSpanContext.traceFlags & TraceFlags.SAMPLED) !== 0 ? RECORD_AND_SAMPLED : NOT_RECORD;
+        } else result = this._sampler.shouldSample(ctx, traceId, name, kind, attributes ?? NO_ATTRIBUTES, links ?? NO_LINKS);
       } else {
         result = this._sampler.shouldSample(ctx, traceId, name, kind, (attributes ??= {}), (links ??= []));
       }

@@ -157,7 +157,7 @@ describe('resolveConfig', () => {
       flushOnExit: 'default',
     });
     expect(cfg.logLevel).toBe(DiagLogLevel.WARN);
-    expect(cfg.sampler.toString()).toContain('ParentBased');
+    expect(cfg.sampler.toString()).toBe('TracelightHeadSampler{ratio=0.5, th=8, parentBased}');
     expect(cfg.propagator.fields()).toEqual(['traceparent', 'tracestate']);
     expect(cfg.batch.maxExportBatchSize).toBe(100); // the default 512, capped by the queue
   });
@@ -228,7 +228,7 @@ describe('createSampler', () => {
     expect(createSampler('traceidratio', 0.5).toString()).toBe('TraceIdRatioBased{0.5}');
     expect(createSampler(undefined).toString()).toContain('ParentBased{root=AlwaysOnSampler');
     expect(createSampler('parentbased_traceidratio', 0.1).toString()).toContain('root=TraceIdRatioBased{0.1}');
-    expect(createSampler(0.2).toString()).toContain('root=TraceIdRatioBased{0.2}');
+    expect(createSampler(0.2).toString()).toBe('TracelightHeadSampler{ratio=0.2, th=cccd, parentBased}');
   });
 
   it('an out-of-range ratio falls back to sampling everything', () => {
