@@ -246,8 +246,8 @@ describe('repeated siblings, folded', () => {
       const bar = lines[2]!.split('█').length - 1; // the root, under header and link
       expect(Math.abs(bar - 0.45 * width), `width ${width}`).toBeLessThanOrEqual(1);
       expect(lines[0]!.endsWith('total 1.52 s'), `width ${width}`).toBe(true);
-      // Every line fits, but the link, which is never cut (61 columns here).
-      for (const line of lines) if (!line.includes('#trace=')) expect(displayWidth(line), `width ${width}: ${line}`).toBeLessThanOrEqual(width);
+      // Every line fits, but the link, which is never cut (62 columns here).
+      for (const line of lines) if (!line.includes('#/trace/')) expect(displayWidth(line), `width ${width}: ${line}`).toBeLessThanOrEqual(width);
       expect(lines.length, `width ${width}`).toBeLessThanOrEqual(10);
     }
   });
@@ -303,7 +303,7 @@ describe('viewer link', () => {
     memory.reset();
     span('one', 0, 10, undefined);
     const lines = renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: 'http://h\x1b[2J\n:1' }));
-    expect(lines[1]).toMatch(/^view http:\/\/h\[2J :1\/#/trace//);
+    expect(lines[1]).toMatch(/^view http:\/\/h\[2J :1\/#\/trace\//);
     expect(renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: '  ' }))).toHaveLength(2);
     expect(renderWaterfall(memory.getFinishedSpans(), plain(120, { viewerUrl: 'http://x/' + 'a'.repeat(5000) }))).toHaveLength(2);
   });
