@@ -19,7 +19,8 @@ import { TraceStore } from './store.js';
 declare const __TRACELIGHT_VERSION__: string | undefined;
 const VERSION = typeof __TRACELIGHT_VERSION__ === 'string' ? __TRACELIGHT_VERSION__ : '0.0.0-dev';
 
-const HELP = `Usage: tracelight <command> [options]
+const HELP = `Usage: tracelight view [--port N] [--host ADDR] [--db FILE] [--max-mb N]
+       tracelight doctor
 
 Commands:
   view     Start the local trace viewer: an OTLP/HTTP receiver (protobuf or JSON, gzip or not)

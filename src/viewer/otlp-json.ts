@@ -4,7 +4,7 @@
  * too), times and int64 values as strings or numbers. Anything else throws {@link BadOtlp}.
  */
 import { BadOtlp, MAX_VALUE_DEPTH, emptySpan } from './otlp-model.js';
-import type { AnyValue, KeyValue, ResourceSpans, Scope, Span, TracesRequest } from './otlp-model.js';
+import type { AnyValue, KeyValue, ResourceSpans, Scope, ScopeSpans, Span, SpanEvent, SpanLink, TracesRequest } from './otlp-model.js';
 
 type Plain = Record<string, unknown>;
 
@@ -53,6 +53,12 @@ function id(value: unknown, bytes: number, what: string): string {
   throw new BadOtlp(`${what} is not ${bytes * 2} hex digits`);
 }
 
+/** Sets `holder[key]` to a non-zero count or non-empty text found in `o` (absent stays absent). */
+function optional(holder: object, o: Plain, key: string, kind: 'count' | 'text'): void {
+  const v = kind === 'count' ? num(o[key], key) : str(o[key], key);
+  if (v !== 0 && v !== '') (holder as Record<string, unknown>)[key] = v;
+}
+
 function attributes(value: unknown, what: string, depth: number): KeyValue[] {
   return list(value, what).map((kv) => {
     const o = obj(kv, what);
@@ -85,7 +91,9 @@ function anyValue(value: unknown, what: string, depth: number): AnyValue {
 
 function scope(value: unknown): Scope {
   const o = obj(value, 'scope');
-  return { name: str(o['name'], 'scope.name'), version: str(o['version'], 'scope.version'), attributes: attributes(o['attributes'], 'scope.attributes', 0) };
+  const s: Scope = { name: str(o['name'], 'scope.name'), version: str(o['version'], 'scope.version'), attributes: attributes(o['attributes'], 'scope.attributes', 0) };
+  optional(s, o, 'droppedAttributesCount', 'count');
+  return s;
 }
 
 function span(value: unknown): Span {
@@ -102,20 +110,26 @@ function span(value: unknown): Span {
   s.attributes = attributes(o['attributes'], 'span attributes', 0);
   s.events = list(o['events'], 'events').map((e) => {
     const eo = obj(e, 'event');
-    return { timeUnixNano: int64(eo['timeUnixNano'], 'event time', false), name: str(eo['name'], 'event name'), attributes: attributes(eo['attributes'], 'event attributes', 0) };
+    const event: SpanEvent = { timeUnixNano: int64(eo['timeUnixNano'], 'event time', false), name: str(eo['name'], 'event name'), attributes: attributes(eo['attributes'], 'event attributes', 0) };
+    optional(event, eo, 'droppedAttributesCount', 'count');
+    return event;
   });
   s.links = list(o['links'], 'links').map((l) => {
     const lo = obj(l, 'link');
-    return {
+    const link: SpanLink = {
       traceId: id(lo['traceId'], 16, 'link traceId'),
       spanId: id(lo['spanId'], 8, 'link spanId'),
       traceState: str(lo['traceState'], 'link traceState'),
       attributes: attributes(lo['attributes'], 'link attributes', 0),
     };
+    optional(link, lo, 'droppedAttributesCount', 'count');
+    optional(link, lo, 'flags', 'count');
+    return link;
   });
   const st = obj(o['status'], 'status');
   s.status = { code: num(st['code'], 'status code'), message: str(st['message'], 'status message') };
   s.flags = num(o['flags'], 'flags');
+  for (const k of ['droppedAttributesCount', 'droppedEventsCount', 'droppedLinksCount']) optional(s, o, k, 'count');
   return s;
 }
 
@@ -124,13 +138,19 @@ export function readTracesJson(parsed: unknown): TracesRequest {
   const root = obj(parsed, 'the request');
   const resourceSpans: ResourceSpans[] = list(root['resourceSpans'], 'resourceSpans').map((rs) => {
     const ro = obj(rs, 'resourceSpans[]');
-    return {
-      resource: { attributes: attributes(obj(ro['resource'], 'resource')['attributes'], 'resource attributes', 0) },
+    const resourceObject = obj(ro['resource'], 'resource');
+    const out: ResourceSpans = {
+      resource: { attributes: attributes(resourceObject['attributes'], 'resource attributes', 0) },
       scopeSpans: list(ro['scopeSpans'], 'scopeSpans').map((ss) => {
         const so = obj(ss, 'scopeSpans[]');
-        return { scope: scope(so['scope']), spans: list(so['spans'], 'spans').map(span) };
+        const scopeSpans: ScopeSpans = { scope: scope(so['scope']), spans: list(so['spans'], 'spans').map(span) };
+        optional(scopeSpans, so, 'schemaUrl', 'text');
+        return scopeSpans;
       }),
     };
+    optional(out.resource, resourceObject, 'droppedAttributesCount', 'count');
+    optional(out, ro, 'schemaUrl', 'text');
+    return out;
   });
   return { resourceSpans };
 }

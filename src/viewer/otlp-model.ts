@@ -24,6 +24,7 @@ export interface KeyValue {
 /** OTLP `Resource` (or instrumentation scope attributes holder). */
 export interface Resource {
   attributes: KeyValue[];
+  droppedAttributesCount?: number;
 }
 
 /** OTLP `InstrumentationScope`. */
@@ -31,6 +32,7 @@ export interface Scope {
   name: string;
   version: string;
   attributes: KeyValue[];
+  droppedAttributesCount?: number;
 }
 
 /** OTLP `Span.Event`. */
@@ -38,6 +40,7 @@ export interface SpanEvent {
   timeUnixNano: string;
   name: string;
   attributes: KeyValue[];
+  droppedAttributesCount?: number;
 }
 
 /** OTLP `Span.Link`. */
@@ -46,6 +49,8 @@ export interface SpanLink {
   spanId: string;
   traceState: string;
   attributes: KeyValue[];
+  droppedAttributesCount?: number;
+  flags?: number;
 }
 
 /** OTLP `Span`. */
@@ -63,18 +68,23 @@ export interface Span {
   links: SpanLink[];
   status: { code: number; message: string };
   flags: number;
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
 }
 
 /** OTLP `ScopeSpans`. */
 export interface ScopeSpans {
   scope: Scope;
   spans: Span[];
+  schemaUrl?: string;
 }
 
 /** OTLP `ResourceSpans`. */
 export interface ResourceSpans {
   resource: Resource;
   scopeSpans: ScopeSpans[];
+  schemaUrl?: string;
 }
 
 /** OTLP `ExportTraceServiceRequest`. */
