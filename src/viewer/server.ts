@@ -82,16 +82,8 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
     const type = String(req.headers['content-type'] ?? '').toLowerCase();
     const proto = type.includes('protobuf');
     if (!proto && !type.includes('json')) return send(res, 415, 'text/plain', 'use Content-Type application/x-protobuf or application/json');
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      res.setHeader('Connection', 'close');
-      return send(res, 413, 'text/plain', `body over ${MAX_BODY_BYTES} bytes`);
-    }
     const raw = await readBody(req);
-    if (raw === undefined) {
-      res.setHeader('Connection', 'close');
-      return send(res, 413, 'text/plain', `body over ${MAX_BODY_BYTES} bytes`);
-    }
+    if (raw === undefined) return send(res, 413, 'text/plain', `body over ${MAX_BODY_BYTES} bytes`);
     let body = raw;
     const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (encoding === 'gzip') {
@@ -218,17 +210,32 @@ function filterOf(q: URLSearchParams): TraceFilter {
   return f;
 }
 
-/** Reads the body, or returns undefined (and stops reading) past {@link MAX_BODY_BYTES}. */
+/** Past this, an oversized body is not even read to its end: the connection is cut. */
+const MAX_DRAINED_BYTES = 4 * MAX_BODY_BYTES;
+
+/**
+ * Reads the body; past {@link MAX_BODY_BYTES} keeps reading without keeping (so the client,
+ * still sending, gets the 413) and resolves undefined; cuts the connection past
+ * {@link MAX_DRAINED_BYTES}.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    let size = 0;
+    let size = Number(req.headers['content-length'] ?? 0) > MAX_DRAINED_BYTES ? MAX_DRAINED_BYTES + 1 : 0;
+    if (size > 0) {
+      req.socket.destroy();
+      resolve(undefined);
+      return;
+    }
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
+      if (size > MAX_DRAINED_BYTES) {
+        req.socket.destroy();
         resolve(undefined);
+        return;
+      }
+      if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
         return;
       }
       chunks.push(chunk);
