@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gunzip } from 'node:zlib';
+import { compactTrace } from './compact-trace.js';
 import { readTracesJson } from './otlp-json.js';
 import { BadOtlp } from './otlp-model.js';
 import type { TracesRequest } from './otlp-model.js';
@@ -118,6 +119,12 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
         return json(res, store.stats());
       case '/api/traces':
         return json(res, { traces: store.list(filterOf(q), Number(q.get('limit') ?? 500)), stats: store.stats() });
+      case '/api/trace': {
+        const id = q.get('id') ?? '';
+        const spans = store.spansOf(id);
+        if (spans === undefined) return send(res, 404, 'application/json', '{"error":"no such trace (evicted or cleared?)"}');
+        return json(res, compactTrace(id, spans));
+      }
       case '/api/keys':
         return json(res, store.keys().slice(0, 500));
       case '/api/values':

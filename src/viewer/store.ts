@@ -300,6 +300,11 @@ export class TraceStore {
     return [...values.entries()].sort((a, b) => b[1] - a[1]).map(([v]) => v);
   }
 
+  /** The spans of one trace, or undefined when it is not held. */
+  spansOf(traceId: string): Iterable<StoredSpan> | undefined {
+    return this.traces.get(traceId)?.spans.values();
+  }
+
   /** The held traces (all, or those named) as one OTLP/JSON request, grouped by resource and scope. */
   toOtlp(traceIds?: Iterable<string>): TracesRequest {
     const byResource = new Map<Resource, Map<Scope, Span[]>>();

@@ -1,6 +1,6 @@
 // The viewer page: the live trace list (server-sent events), search, the trace view (waterfall,
 // details, search in trace, error jumps, critical path, groups), the diff, import and export.
-import { buildTrace, searchSpans, spansOf, valueText, visibleRows } from './model.js';
+import { buildTrace, markCriticalPath, searchSpans, spansOfCompact, visibleRows } from './model.js';
 import { diffTraces } from './diff.js';
 import { Waterfall, esc, fmtMs } from './waterfall.js';
 
@@ -114,8 +114,14 @@ async function suggest() {
 // ---------- trace view ----------
 
 async function fetchTrace(id) {
-  const res = await fetch('/v1/traces?traceId=' + encodeURIComponent(id));
-  return buildTrace(spansOf(await res.json(), id));
+  const t0 = performance.now();
+  const res = await fetch('/api/trace?id=' + encodeURIComponent(id));
+  if (!res.ok) throw new Error('trace ' + id + ' is not held (evicted or cleared)');
+  const compact = await res.json();
+  const t1 = performance.now();
+  const trace = buildTrace(spansOfCompact(compact));
+  probe.phases = { fetchMs: t1 - t0, buildMs: performance.now() - t1 };
+  return trace;
 }
 
 const waterfall = new Waterfall($('#waterfall'), {
@@ -146,6 +152,7 @@ function refreshRows() {
   let only;
   if (state.search) only = state.matches;
   if (state.criticalOnly) {
+    markCriticalPath(trace);
     const crit = new Set(trace.spans.filter((s) => s.critical));
     only = only ? new Set([...only].filter((s) => crit.has(s))) : crit;
   }
@@ -174,9 +181,11 @@ async function openTrace(id, keepState) {
   $('#open-time').textContent = `opened in ${ms.toFixed(0)} ms`;
 }
 
-function kvTable(list) {
-  if (!list || list.length === 0) return '<p class="muted">none</p>';
-  return '<table>' + list.map((kv) => `<tr><td>${esc(kv.key)}</td><td>${esc(valueText(kv.value))}</td></tr>`).join('') + '</table>';
+function kvTable(flat) {
+  if (!flat || flat.length === 0) return '<p class="muted">none</p>';
+  let html = '<table>';
+  for (let i = 0; i < flat.length; i += 2) html += `<tr><td>${esc(flat[i])}</td><td>${esc(flat[i + 1])}</td></tr>`;
+  return html + '</table>';
 }
 
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
@@ -191,7 +200,7 @@ function showDetails(n) {
     + `<tr><td>scope</td><td>${esc((n.scope.name || '') + ' ' + (n.scope.version || ''))}</td></tr></table>`;
   if (n.group) html += `<p><span class="badge">N+1</span>${n.group.count} siblings alike: total ${fmtMs(n.group.total)}, p50 ${fmtMs(n.group.p50)}, max ${fmtMs(n.group.max)}</p>`;
   html += '<h3>Attributes</h3>' + kvTable(n.attributes);
-  html += '<h3>Events</h3>' + (n.events.length === 0 ? '<p class="muted">none</p>' : n.events.map((e) => `<p><b>${esc(e.name)}</b> +${fmtMs(Number(e.timeUnixNano) / 1e6 - n.start)}</p>${kvTable(e.attributes)}`).join(''));
+  html += '<h3>Events</h3>' + (n.events.length === 0 ? '<p class="muted">none</p>' : n.events.map((e) => `<p><b>${esc(e.name)}</b> +${fmtMs(e.time - n.start)}</p>${kvTable(e.attributes)}`).join(''));
   html += '<h3>Links</h3>' + (n.links.length === 0 ? '<p class="muted">none</p>' : n.links.map((l) => `<p><a href="#/trace/${l.traceId}">${l.traceId.slice(0, 8)}…/${l.spanId}</a></p>${kvTable(l.attributes)}`).join(''));
   html += '<h3>Resource</h3>' + kvTable(n.resource);
   $('#details').innerHTML = html;

@@ -16,43 +16,48 @@ export function valueText(v) {
   return '';
 }
 
-export function attr(list, key) {
-  for (const kv of list || []) if (kv.key === key) return valueText(kv.value);
+// Attributes are flat arrays of text: [key, value, key, value, ...].
+
+export function attr(flat, key) {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === key) return flat[i + 1];
   return undefined;
 }
 
-const nanosToMs = (n) => Number(n) / 1e6;
-
-/** Flattens an OTLP/JSON request into the spans of one trace (or all), each with its resource. */
-export function spansOf(request, traceId) {
+/** OTLP/JSON KeyValue list to the flat form. */
+export function flatten(list) {
   const out = [];
-  for (const rs of request.resourceSpans || []) {
-    const resource = (rs.resource && rs.resource.attributes) || [];
-    const service = attr(resource, 'service.name') || 'unknown_service';
-    for (const ss of rs.scopeSpans || []) {
-      for (const s of ss.spans || []) {
-        if (traceId && s.traceId !== traceId) continue;
-        out.push({
-          id: s.spanId,
-          parentId: s.parentSpanId || '',
-          traceId: s.traceId,
-          name: s.name,
-          kind: s.kind || 0,
-          service,
-          start: nanosToMs(s.startTimeUnixNano),
-          end: nanosToMs(s.endTimeUnixNano),
-          attributes: s.attributes || [],
-          events: s.events || [],
-          links: s.links || [],
-          status: s.status || { code: 0, message: '' },
-          resource,
-          scope: ss.scope || {},
-          children: [],
-          parent: null,
-          depth: 0,
-        });
-      }
-    }
+  for (const kv of list || []) out.push(kv.key, valueText(kv.value));
+  return out;
+}
+
+/** The spans of the compact trace form (`/api/trace?id=`, see src/viewer/compact-trace.ts). */
+export function spansOfCompact(c) {
+  const resources = c.resources.map((pairs) => pairs.flat());
+  const services = resources.map((r) => attr(r, 'service.name') || 'unknown_service');
+  const out = new Array(c.spans.length);
+  for (let i = 0; i < c.spans.length; i++) {
+    const s = c.spans[i];
+    out[i] = {
+      id: s[0],
+      parentId: s[1],
+      traceId: c.traceId,
+      name: s[2],
+      kind: s[3],
+      service: services[s[8]],
+      start: s[4],
+      end: s[5],
+      attributes: s[10],
+      events: s[11] ? s[11].map((e) => ({ name: e.name, time: Number(e.timeUnixNano) / 1e6, attributes: flatten(e.attributes) })) : [],
+      links: s[12] ? s[12].map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: flatten(l.attributes) })) : [],
+      status: { code: s[6], message: s[7] },
+      resource: resources[s[8]],
+      scope: c.scopes[s[9]],
+      children: [],
+      parent: null,
+      depth: 0,
+      group: undefined,
+      critical: false,
+    };
   }
   return out;
 }
@@ -109,9 +114,8 @@ export function buildTrace(spans) {
   }
   // Spans in a parent cycle were never reached from a root: show them as roots.
   for (const s of spans) if (!seen.has(s)) { s.parent = null; roots.push(s); seen.add(s); }
-  const trace = { spans, byId, roots, start, end, duration: Math.max(0, end - start), errors };
-  markCriticalPath(trace);
-  return trace;
+  // The critical path is marked when first asked for (markCriticalPath), not on open.
+  return { spans, byId, roots, start, end, duration: Math.max(0, end - start), errors, criticalMarked: false };
 }
 
 /** Groups of REPEAT_THRESHOLD or more siblings with the same repeatKey, with their statistics. */
@@ -151,18 +155,18 @@ export function groupChildren(children) {
  * parent's end, then the one that finished last before that child started, and so on, recursively.
  */
 export function markCriticalPath(trace) {
+  if (trace.criticalMarked) return;
+  trace.criticalMarked = true;
   for (const s of trace.spans) s.critical = false;
   const visit = (node, until) => {
     node.critical = true;
     let t = Math.min(node.end, until);
     const kids = node.children.slice().sort((a, b) => b.end - a.end);
     for (const c of kids) {
-      if (c.critical) continue;
-      if (c.end <= t + 1e-6 || (c.start < t && c.end > t)) {
-        if (c.start >= t) continue;
-        visit(c, t);
-        t = c.start;
-      }
+      // Finished before t, or still running at t (overlapping): on the path up to t.
+      if (c.critical || c.start >= t) continue;
+      visit(c, t);
+      t = c.start;
     }
   };
   for (const r of trace.roots) visit(r, Infinity);
@@ -220,11 +224,12 @@ export function searchSpans(trace, text) {
     if (eq > 0) {
       const k = needle.slice(0, eq);
       const v = needle.slice(eq + 1);
-      if (s.attributes.some((kv) => kv.key.toLowerCase() === k && valueText(kv.value).toLowerCase().includes(v))) out.add(s);
+      const a = s.attributes;
+      for (let i = 0; i < a.length; i += 2) if (a[i].toLowerCase() === k && a[i + 1].toLowerCase().includes(v)) { out.add(s); break; }
       continue;
     }
     if (s.name.toLowerCase().includes(needle) || s.service.toLowerCase().includes(needle)) { out.add(s); continue; }
-    if (s.attributes.some((kv) => kv.key.toLowerCase().includes(needle) || valueText(kv.value).toLowerCase().includes(needle))) out.add(s);
+    if (s.attributes.some((x) => x.toLowerCase().includes(needle))) out.add(s);
   }
   return out;
 }
