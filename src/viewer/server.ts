@@ -20,6 +20,8 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
 /** How often changed traces are pushed to the pages (well inside the 250 ms export-to-screen aim). */
 const PUSH_INTERVAL_MS = 40;
+/** Serialized traces kept for the page (see `/api/trace`). */
+const COMPACT_CACHE_SIZE = 4;
 
 const PAGE_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -60,6 +62,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const pageCache = new Map<string, Buffer>();
+  const compactCache = new Map<string, { version: number; body: string }>();
   const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', ...(options.extraHosts ?? [])]);
 
   const push = (event: string, data: unknown): void => {
@@ -123,7 +126,16 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
         const id = q.get('id') ?? '';
         const spans = store.spansOf(id);
         if (spans === undefined) return send(res, 404, 'application/json', '{"error":"no such trace (evicted or cleared?)"}');
-        return json(res, compactTrace(id, spans));
+        // The last few traces opened stay serialized until they change (reopen, diff, reload).
+        const version = store.versionOf(id);
+        let cached = compactCache.get(id);
+        if (cached === undefined || cached.version !== version) {
+          cached = { version, body: JSON.stringify(compactTrace(id, spans)) };
+          compactCache.delete(id);
+          compactCache.set(id, cached);
+          if (compactCache.size > COMPACT_CACHE_SIZE) compactCache.delete(compactCache.keys().next().value!);
+        }
+        return send(res, 200, 'application/json', cached.body);
       }
       case '/api/keys':
         return json(res, store.keys().slice(0, 500));
@@ -174,6 +186,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
       }
       if (req.method === 'DELETE') {
         store.clear();
+        compactCache.clear();
         options.onClear?.();
         push('cleared', store.stats());
         res.statusCode = 204;

@@ -36,6 +36,8 @@ interface Trace {
   id: string;
   spans: Map<string, StoredSpan>;
   bytes: number;
+  /** Grows with every span added: what was derived from an earlier version is stale. */
+  version: number;
   run: number;
   services: Set<string>;
   errorCount: number;
@@ -151,7 +153,7 @@ export class TraceStore {
     const id = stored.span.traceId;
     let trace = this.traces.get(id);
     if (trace === undefined) {
-      trace = { id, spans: new Map(), bytes: 0, run, services: new Set(), errorCount: 0, startMs: Infinity, endMs: -Infinity };
+      trace = { id, spans: new Map(), bytes: 0, version: 0, run, services: new Set(), errorCount: 0, startMs: Infinity, endMs: -Infinity };
       this.traces.set(id, trace);
     }
     const old = trace.spans.get(stored.span.spanId);
@@ -162,6 +164,7 @@ export class TraceStore {
       if (old.span.status.code === 2) trace.errorCount--;
     }
     trace.spans.set(stored.span.spanId, stored);
+    trace.version++;
     trace.bytes += stored.bytes;
     this.bytes += stored.bytes;
     this.spanCount++;
@@ -298,6 +301,11 @@ export class TraceStore {
     const values = this.suggestions.get(key);
     if (values === undefined) return [];
     return [...values.entries()].sort((a, b) => b[1] - a[1]).map(([v]) => v);
+  }
+
+  /** The version of a held trace (see {@link Trace.version}), or -1. */
+  versionOf(traceId: string): number {
+    return this.traces.get(traceId)?.version ?? -1;
   }
 
   /** The spans of one trace, or undefined when it is not held. */

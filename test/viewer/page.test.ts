@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The viewer's page in a real browser (Debian's chromium driven by playwright-core), fed by a real
 // service (tracelight init() exporting OTLP to the viewer). Screenshots of each view go to
 // test-output/viewer/.
@@ -163,6 +164,7 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
     // Opened three times, from the list; the best of three, as the machine is shared (CI runs
     // other suites beside this one).
     const opens: number[] = [];
+    const phases: Array<{ fetchMs: number; buildMs: number }> = [];
     for (let i = 0; i < 3; i++) {
       if (i > 0) {
         await page.goto(viewer.url + '#/');
@@ -172,6 +174,7 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
       await big.first().click();
       await page.waitForFunction((n) => (window as unknown as { __tracelight: { openMs: number[] } }).__tracelight.openMs.length > n, before);
       opens.push(await probe<number>('window.__tracelight.openMs.at(-1)'));
+      phases.push(await probe<{ fetchMs: number; buildMs: number }>('window.__tracelight.phases'));
     }
     const openMs = Math.min(...opens);
     expect(openMs).toBeLessThan(500);
@@ -187,15 +190,30 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
     await page.waitForFunction(() => [...document.querySelectorAll('.row')].some((r) => r.textContent!.includes('step') && r.getAttribute('data-i') === '10001'));
     expect(await page.locator('.row').count()).toBeLessThan(120);
     await shot('big-trace');
-    process.stdout.write(`viewer page: 10,002-span trace opened in ${opens.map((o) => o.toFixed(0)).join(', ')} ms; toggles ${toggles.map((t) => t.toFixed(1)).join(', ')} ms\n`);
+    process.stdout.write(`viewer page: 10,002-span trace opened in ${opens.map((o) => o.toFixed(0)).join(', ')} ms (fetch ${phases.map((p) => p.fetchMs.toFixed(0)).join(', ')}; build ${phases.map((p) => p.buildMs.toFixed(0)).join(', ')}); toggles ${toggles.map((t) => t.toFixed(1)).join(', ')} ms\n`);
   });
 
   it('says how many traces were evicted, and Clear empties the list', async () => {
-    // Evictions come from the store's bound; here, Clear and the banner's absence after it.
-    await page.goto(viewer.url + '#/');
-    await page.click('#clear');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 0);
-    expect(await page.locator('#evicted').isVisible()).toBe(false);
-    expect(existsSync(`${SCREENSHOTS}/list.png`)).toBe(true);
+    const small = await startViewer(['--max-mb', '0.05']);
+    try {
+      const other = await browser.newPage({ viewport: { width: 1400, height: 600 } });
+      await other.goto(small.url);
+      for (let t = 1; t <= 60; t++) {
+        const body = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: t.toString(16).padStart(32, '0'), spanId: '1'.padStart(16, '0'), name: `job ${t} `.padEnd(200, '.'), startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000005000000' }] }] }] };
+        await fetch(small.url + 'v1/traces', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      }
+      const stats = (await (await fetch(small.url + 'api/stats')).json()) as { evictedTraces: number };
+      expect(stats.evictedTraces).toBeGreaterThan(0);
+      await other.locator('#evicted', { hasText: `${stats.evictedTraces} older traces evicted` }).waitFor({ timeout: 10_000 });
+      await other.screenshot({ path: `${SCREENSHOTS}/evicted-banner.png` });
+      await other.click('#clear');
+      await other.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 0);
+      expect(await other.locator('#evicted').isVisible()).toBe(false);
+      expect(((await (await fetch(small.url + 'api/stats')).json()) as { traces: number }).traces).toBe(0);
+      expect(existsSync(`${SCREENSHOTS}/list.png`)).toBe(true);
+      await other.close();
+    } finally {
+      await small.stop();
+    }
   });
 });

@@ -190,3 +190,41 @@ describe('tracelight doctor', () => {
     expect(r.stdout).toMatch(/spans cannot be exported/);
   });
 });
+
+describe('the page', () => {
+  it('is served from the package (no CDN, nothing fetched elsewhere), under 200 KB gzipped', async () => {
+    const v = await viewer();
+    const html = await (await fetch(v.url)).text();
+    const assets = ['', ...[...html.matchAll(/(?:src|href)="([a-z0-9-]+\.(?:js|css))"/g)].map((m) => m[1]!)];
+    expect(assets).toEqual(expect.arrayContaining(['app.js', 'style.css']));
+    const { gzipSync: gz } = await import('node:zlib');
+    let total = 0;
+    const seen = new Set<string>();
+    const queue = [...assets];
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const res = await fetch(v.url + name);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+      total += gz(text).length;
+      for (const m of text.matchAll(/from '\.\/([a-z0-9-]+\.js)'/g)) queue.push(m[1]!);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(5);
+    expect(total).toBeLessThan(200 * 1024);
+  });
+
+  it('counts the traces evicted to stay within --max-mb', async () => {
+    const v = await viewer(['--max-mb', '0.05']);
+    for (let t = 1; t <= 60; t++) {
+      const body = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: t.toString(16).padStart(32, '0'), spanId: '1'.padStart(16, '0'), name: 'x'.repeat(200), startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] };
+      expect((await fetch(v.url + 'v1/traces', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(200);
+    }
+    const stats = (await (await fetch(v.url + 'api/stats')).json()) as { traces: number; evictedTraces: number; bytes: number; maxBytes: number };
+    expect(stats.evictedTraces).toBeGreaterThan(0);
+    expect(stats.traces + stats.evictedTraces).toBe(60);
+    expect(stats.bytes).toBeLessThanOrEqual(stats.maxBytes);
+  });
+});

@@ -17,6 +17,13 @@ export function fmtMs(ms) {
   return (ms * 1000).toFixed(0) + ' µs';
 }
 
+/** A label beside a bar: after it, before it, or inside it when neither side has room. */
+function label(left, width, html) {
+  if (left + width <= 75) return `<span class="dur" style="left:calc(${left + width}% + 4px)">${html}</span>`;
+  if (left >= 25) return `<span class="dur" style="right:calc(${100 - left}% + 4px)">${html}</span>`;
+  return `<span class="dur inside" style="left:calc(${left}% + 4px)">${html}</span>`;
+}
+
 export class Waterfall {
   constructor(el, handlers) {
     this.el = el;
@@ -85,8 +92,10 @@ export class Waterfall {
         const [left, width] = pos(g.start, g.end);
         html += `<div class="row group" data-i="${i}" data-group="${esc(row.id)}" style="top:${i * ROW}px">`
           + `<div class="label" style="padding-left:${indent}px"><span class="caret">▸</span>${g.nPlusOne ? '<span class="badge">N+1</span>' : ''}`
-          + `${g.count}× ${esc(g.members[0].name)} <span class="muted">total ${fmtMs(g.total)} · p50 ${fmtMs(g.p50)} · max ${fmtMs(g.max)}${g.errors ? ` · <span class="err">${g.errors} errors</span>` : ''}</span></div>`
-          + `<div class="track"><div class="bar" style="left:${left}%;width:${width}%;opacity:.6"></div></div></div>`;
+          + `${g.count}× ${esc(g.members[0].name)}</div>`
+          + `<div class="track"><div class="bar" style="left:${left}%;width:${width}%;opacity:.6"></div>`
+          + label(left, width, `total ${fmtMs(g.total)} · p50 ${fmtMs(g.p50)} · max ${fmtMs(g.max)}${g.errors ? ` · <span class="err">${g.errors} errors</span>` : ''}`)
+          + `</div></div>`;
         continue;
       }
       const n = row.node;
@@ -101,7 +110,7 @@ export class Waterfall {
         + `<div class="label" style="padding-left:${indent}px" title="${esc(n.service + ' ' + n.name)}"><span class="caret">${caret}</span>`
         + `<span class="svc">${esc(n.service)}</span>${n.status.code === 2 ? '<span class="err">' + esc(n.name) + '</span>' : esc(n.name)}${grouped}</div>`
         + `<div class="track"><div class="bar${n.status.code === 2 ? ' error' : ''}" style="left:${left}%;width:${width}%"></div>`
-        + `<span class="dur" style="left:calc(${Math.min(left + width, 90)}% + 4px)">${fmtMs(n.end - n.start)}</span></div></div>`;
+        + label(left, width, fmtMs(n.end - n.start)) + `</div></div>`;
     }
     this.layer.innerHTML = html;
   }
