@@ -119,7 +119,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
       case '/api/hello':
         return json(res, { viewer: 'tracelight', version: options.version, run: options.run });
       case '/api/stats':
-        return json(res, store.stats());
+        return json(res, { ...store.stats(), rssBytes: process.memoryUsage.rss() });
       case '/api/traces':
         return json(res, { traces: store.list(filterOf(q), Number(q.get('limit') ?? 500)), stats: store.stats() });
       case '/api/trace': {

