@@ -7,6 +7,7 @@
 import type { KeyValue, Resource, Scope } from './otlp-model.js';
 import type { StoredSpan } from './store.js';
 import { valueText } from './store.js';
+import { unpackValue } from './packed-attributes.js';
 
 /**
  * A span as an array: spanId, parentSpanId, name (string index), kind, start and end (ms from
@@ -45,6 +46,11 @@ export function compactTrace(traceId: string, spans: Iterable<StoredSpan>): Comp
     for (const kv of list) out.push(str(kv.key), str(valueText(kv.value)));
     return out;
   };
+  const packed = (p: unknown[]): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < p.length; i += 2) out.push(str(p[i] as string), str(valueText(unpackValue(p[i + 1]))));
+    return out;
+  };
   const all = [...spans];
   let startMs = Infinity;
   for (const s of all) if (s.startMs < startMs) startMs = s.startMs;
@@ -59,7 +65,7 @@ export function compactTrace(traceId: string, spans: Iterable<StoredSpan>): Comp
     let sc = scopes.get(s.scope);
     if (sc === undefined) scopes.set(s.scope, (sc = scopes.size));
     const p = s.span;
-    out.push([p.spanId, p.parentSpanId, str(p.name), p.kind, rel(s.startMs), rel(s.endMs), p.status.code, str(p.status.message), r, sc, flat(p.attributes), p.events.length > 0 ? p.events : 0, p.links.length > 0 ? p.links : 0]);
+    out.push([p.spanId, p.parentSpanId, str(p.name), p.kind, rel(s.startMs), rel(s.endMs), p.status.code, str(p.status.message), r, sc, packed(s.attributes), p.events.length > 0 ? p.events : 0, p.links.length > 0 ? p.links : 0]);
   }
   return {
     traceId,

@@ -107,8 +107,9 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
       const message = err instanceof BadOtlp ? err.message : err instanceof SyntaxError ? `invalid JSON: ${err.message}` : 'body is not a valid OTLP traces request';
       return send(res, 400, 'text/plain', message);
     }
-    ingest(request, options.run);
+    // Saved first: the store takes the request's spans over (it packs their attributes).
     options.onIngest?.(request, options.run);
+    ingest(request, options.run);
     if (proto) return send(res, 200, 'application/x-protobuf', Buffer.alloc(0));
     return send(res, 200, 'application/json', '{}');
   };

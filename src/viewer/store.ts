@@ -4,10 +4,14 @@
  * arrive late join the trace already held; a span sent twice replaces the first copy.
  */
 import type { AnyValue, KeyValue, Resource, Scope, Span, TracesRequest } from './otlp-model.js';
+import { packAttributes, unpackAttributes, unpackValue } from './packed-attributes.js';
+import type { PackedAttributes } from './packed-attributes.js';
 
 /** One span with what it came with. */
 export interface StoredSpan {
+  /** The span; its `attributes` are empty, they are in {@link StoredSpan.attributes}. */
   span: Span;
+  attributes: PackedAttributes;
   resource: Resource;
   scope: Scope;
   /** Start and end in milliseconds since the epoch (floating point). */
@@ -128,7 +132,7 @@ export class TraceStore {
   /** `maxBytes`: the bound on the estimated size of what is held. */
   constructor(readonly maxBytes: number) {}
 
-  /** Adds the spans of a request; returns the ids of the traces that changed. */
+  /** Adds the spans of a request, which it takes over (do not use it after); returns the ids of the traces that changed. */
   ingest(request: TracesRequest, run = 1): Set<string> {
     const changed = new Set<string>();
     for (const rs of request.resourceSpans) {
@@ -139,7 +143,11 @@ export class TraceStore {
         const scope = this.intern(ss.scope);
         for (const span of ss.spans) {
           if (span.traceId === '' || span.spanId === '') continue;
-          this.add({ span, resource, scope, service, startMs: nanosToMs(span.startTimeUnixNano), endMs: nanosToMs(span.endTimeUnixNano), bytes: estimateSpanBytes(span) }, run);
+          const bytes = estimateSpanBytes(span);
+          this.suggest(span.attributes);
+          const attributes = packAttributes(span.attributes);
+          span.attributes = [];
+          this.add({ span, attributes, resource, scope, service, startMs: nanosToMs(span.startTimeUnixNano), endMs: nanosToMs(span.endTimeUnixNano), bytes }, run);
           changed.add(span.traceId);
         }
       }
@@ -172,7 +180,6 @@ export class TraceStore {
     if (stored.span.status.code === 2) trace.errorCount++;
     if (stored.startMs < trace.startMs) trace.startMs = stored.startMs;
     if (stored.endMs > trace.endMs) trace.endMs = stored.endMs;
-    this.suggest(stored.span.attributes);
   }
 
   private evict(): void {
@@ -281,8 +288,12 @@ export class TraceStore {
       const key = eq < 0 ? f.attr : f.attr.slice(0, eq);
       const value = eq < 0 ? undefined : f.attr.slice(eq + 1);
       const hit = (list: KeyValue[]): boolean => list.some((kv) => kv.key === key && (value === undefined || valueText(kv.value) === value));
+      const hitPacked = (p: PackedAttributes): boolean => {
+        for (let i = 0; i < p.length; i += 2) if (p[i] === key && (value === undefined || valueText(unpackValue(p[i + 1])) === value)) return true;
+        return false;
+      };
       let found = false;
-      for (const s of t.spans.values()) if (hit(s.span.attributes) || hit(s.resource.attributes)) { found = true; break; }
+      for (const s of t.spans.values()) if (hitPacked(s.attributes) || hit(s.resource.attributes)) { found = true; break; }
       if (!found) return false;
     }
     return true;
@@ -325,7 +336,7 @@ export class TraceStore {
         if (scopes === undefined) byResource.set(s.resource, (scopes = new Map()));
         let spans = scopes.get(s.scope);
         if (spans === undefined) scopes.set(s.scope, (spans = []));
-        spans.push(s.span);
+        spans.push({ ...s.span, attributes: unpackAttributes(s.attributes) });
       }
     }
     return {
