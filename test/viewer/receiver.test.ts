@@ -228,3 +228,18 @@ describe('the page', () => {
     expect(stats.bytes).toBeLessThanOrEqual(stats.maxBytes);
   });
 });
+
+describe('init() users pay nothing for the viewer', () => {
+  it('no file of the library build holds viewer code; only dist/viewer/cli.js does', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dist = new URL('../../dist/', import.meta.url);
+    const library = readdirSync(dist).filter((f) => /\.(c?js)$/.test(f));
+    expect(library.length).toBeGreaterThan(5);
+    for (const f of library) {
+      const code = readFileSync(new URL(f, dist), 'utf8');
+      expect(code, f).not.toContain('createViewerHandler');
+      expect(code, f).not.toContain('decodeTracesProto');
+    }
+    expect(readFileSync(new URL('viewer/cli.js', dist), 'utf8')).toContain('createViewerHandler');
+  });
+});
