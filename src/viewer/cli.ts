@@ -134,7 +134,8 @@ async function view(options: { port: number; host: string | undefined; db: strin
     pageDir,
     version: VERSION,
     run: persistence?.run ?? 1,
-    extraHosts: options.host === undefined ? [] : [options.host],
+    // Listening on every interface (--host 0.0.0.0 or ::): reached by any name the machine has.
+    extraHosts: options.host === undefined ? [] : options.host === '0.0.0.0' || options.host === '::' ? ['*'] : [options.host, `[${options.host}]`],
     onIngest: persistence === undefined ? undefined : (request, run) => persistence.save(request, run),
     onClear: persistence === undefined ? undefined : () => persistence.clear(),
   });

@@ -38,7 +38,7 @@ export interface ViewerOptions {
   version: string;
   /** The run number spans received now get. */
   run: number;
-  /** Host names the page may be reached by, besides loopback (`--host`). */
+  /** Host names the page may be reached by, besides loopback (`--host`); `'*'`: any. */
   extraHosts?: string[];
   /** Called with each accepted request (persistence). */
   onIngest?: (request: TracesRequest, run: number) => void;
@@ -174,7 +174,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
   const handle: RequestListener = (req, res) => {
     // A page elsewhere cannot reach the viewer through a DNS name that points at loopback.
     const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
-    if (!allowedHosts.has(host)) return send(res, 403, 'text/plain', `host ${host} is not allowed`);
+    if (!allowedHosts.has(host) && !allowedHosts.has('*')) return send(res, 403, 'text/plain', `host ${host} is not allowed`);
     const url = new URL(req.url ?? '/', 'http://viewer');
     if (url.pathname === '/v1/traces') {
       if (req.method === 'POST') {

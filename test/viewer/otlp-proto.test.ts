@@ -2,7 +2,8 @@
 // the official schema, real payloads of the official proto exporter, and malformed bytes.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+// @opentelemetry/sdk-trace (not -base): the package both OpenTelemetry generations' test installs have.
+import { TracerProvider as BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -103,7 +104,7 @@ describe('payloads of the official OTLP proto exporter', () => {
     receivers.push(receiver);
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'proto-check', 'host.cores': 2 }),
-      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: receiver.tracesUrl }))],
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: receiver.tracesUrl }) })],
     });
     const tracer = provider.getTracer('viewer-test', '1.2.3');
     const parent = tracer.startSpan('parent', { kind: SpanKind.SERVER, attributes: { s: 'text', i: 42, big: 2 ** 40, d: 1.5, b: true, list: ['a', 'b'] } });

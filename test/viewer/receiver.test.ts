@@ -5,8 +5,9 @@ import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+// @opentelemetry/sdk-trace (not -base): the package both OpenTelemetry generations' test installs have.
+import { TracerProvider as BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -38,7 +39,7 @@ function spanNames(r: TracesRequest): string[] {
 async function sendWith(exporter: SpanExporter, names: string[]): Promise<void> {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'receiver-test' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
   });
   const tracer = provider.getTracer('t');
   for (const name of names) {
