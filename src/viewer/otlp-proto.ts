@@ -120,6 +120,11 @@ class Reader {
   }
 }
 
+/** A count kept only when non-zero (absent means 0, as in the JSON reader). */
+function nonZero(n: number): number | undefined {
+  return n === 0 ? undefined : n;
+}
+
 /** Reads the next tag: `[fieldNumber, wireType]`. */
 function tag(r: Reader): [number, number] {
   const t = r.varint();
@@ -159,7 +164,7 @@ function readResourceSpans(r: Reader): ResourceSpans {
         if (rf === 1) {
           expect(rw, 2);
           out.resource.attributes.push(readKeyValue(res.sub(), 0));
-        } else if (rf === 2 && rw === 0) out.resource.droppedAttributesCount = res.varint();
+        } else if (rf === 2 && rw === 0) out.resource.droppedAttributesCount = nonZero(res.varint());
         else res.skip(rw);
       }
     } else if (f === 2) {
@@ -194,7 +199,7 @@ function readScope(r: Reader): Scope {
     if (f === 1 && w === 2) out.name = r.string();
     else if (f === 2 && w === 2) out.version = r.string();
     else if (f === 3 && w === 2) out.attributes.push(readKeyValue(r.sub(), 0));
-    else if (f === 4 && w === 0) out.droppedAttributesCount = r.varint();
+    else if (f === 4 && w === 0) out.droppedAttributesCount = nonZero(r.varint());
     else r.skip(w);
   }
   return out;
@@ -214,11 +219,11 @@ function readSpan(r: Reader): Span {
       case 7: expect(w, 1); s.startTimeUnixNano = r.fixed64String(); break;
       case 8: expect(w, 1); s.endTimeUnixNano = r.fixed64String(); break;
       case 9: expect(w, 2); s.attributes.push(readKeyValue(r.sub(), 0)); break;
-      case 10: expect(w, 0); s.droppedAttributesCount = r.varint(); break;
+      case 10: expect(w, 0); s.droppedAttributesCount = nonZero(r.varint()); break;
       case 11: expect(w, 2); s.events.push(readEvent(r.sub())); break;
-      case 12: expect(w, 0); s.droppedEventsCount = r.varint(); break;
+      case 12: expect(w, 0); s.droppedEventsCount = nonZero(r.varint()); break;
       case 13: expect(w, 2); s.links.push(readLink(r.sub())); break;
-      case 14: expect(w, 0); s.droppedLinksCount = r.varint(); break;
+      case 14: expect(w, 0); s.droppedLinksCount = nonZero(r.varint()); break;
       case 15: expect(w, 2); s.status = readStatus(r.sub()); break;
       case 16: expect(w, 5); s.flags = r.fixed32(); break;
       default: r.skip(w);
@@ -234,7 +239,7 @@ function readEvent(r: Reader): SpanEvent {
     if (f === 1 && w === 1) e.timeUnixNano = r.fixed64String();
     else if (f === 2 && w === 2) e.name = r.string();
     else if (f === 3 && w === 2) e.attributes.push(readKeyValue(r.sub(), 0));
-    else if (f === 4 && w === 0) e.droppedAttributesCount = r.varint();
+    else if (f === 4 && w === 0) e.droppedAttributesCount = nonZero(r.varint());
     else r.skip(w);
   }
   return e;
@@ -248,8 +253,8 @@ function readLink(r: Reader): SpanLink {
     else if (f === 2 && w === 2) l.spanId = r.hex();
     else if (f === 3 && w === 2) l.traceState = r.string();
     else if (f === 4 && w === 2) l.attributes.push(readKeyValue(r.sub(), 0));
-    else if (f === 5 && w === 0) l.droppedAttributesCount = r.varint();
-    else if (f === 6 && w === 5) l.flags = r.fixed32();
+    else if (f === 5 && w === 0) l.droppedAttributesCount = nonZero(r.varint());
+    else if (f === 6 && w === 5) l.flags = nonZero(r.fixed32());
     else r.skip(w);
   }
   return l;

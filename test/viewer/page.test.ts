@@ -102,6 +102,11 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
     // Expanding the group shows its 12 spans.
     await group.first().click();
     expect(await page.locator('.row[data-span]', { hasText: 'SELECT items' }).count()).toBe(12);
+    // And folds back into one row.
+    await page.locator('.row[data-span] .regroup').first().click();
+    expect(await page.locator('.row[data-span]', { hasText: 'SELECT items' }).count()).toBe(0);
+    expect(await page.locator('.row.group').count()).toBe(1);
+    await page.locator('.row.group').first().click();
     // Search inside the trace.
     await page.fill('#trace-search', 'payment.provider=acme');
     expect(await page.locator('#search-count').innerText()).toBe('1 match');

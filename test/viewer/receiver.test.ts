@@ -244,3 +244,16 @@ describe('init() users pay nothing for the viewer', () => {
     expect(readFileSync(new URL('viewer/cli.js', dist), 'utf8')).toContain('createViewerHandler');
   });
 });
+
+describe('export and import of a trace as OTLP/JSON', () => {
+  it('what one viewer exports (GET /v1/traces?traceId=), another imports (POST) to the same OTLP', async () => {
+    const a = await viewer();
+    const b = await viewer();
+    await sendWith(new ProtoExporter({ url: a.url + 'v1/traces' }), ['exported']);
+    const id = (await held(a)).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId;
+    const exported = await (await fetch(`${a.url}v1/traces?traceId=${id}`)).text();
+    const res = await fetch(b.url + 'v1/traces', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: exported });
+    expect(res.status).toBe(200);
+    expect(await held(b)).toEqual(JSON.parse(exported));
+  });
+});

@@ -140,6 +140,12 @@ const waterfall = new Waterfall($('#waterfall'), {
     refreshRows();
     probe.toggleMs.push(performance.now() - t0);
   },
+  collapseGroup(n) {
+    const t0 = performance.now();
+    current.state.expandedGroups.delete(n.parent.id + '|' + n.group.key);
+    refreshRows();
+    probe.toggleMs.push(performance.now() - t0);
+  },
   select(n) {
     waterfall.selected = n;
     waterfall.render();

@@ -43,6 +43,7 @@ export class Waterfall {
       const row = this.rows[Number(rowEl.dataset.i)];
       if (!row) return;
       if (row.type === 'group') return handlers.toggleGroup(row);
+      if (e.target.classList.contains('regroup')) return handlers.collapseGroup(row.node);
       if (e.target.classList.contains('caret') && row.node.children.length > 0) return handlers.toggle(row.node);
       handlers.select(row.node);
     });
@@ -105,7 +106,7 @@ export class Waterfall {
       if (this.critical && n.critical) classes.push('critical');
       if (this.highlight && !this.highlight.has(n)) classes.push('dim');
       const caret = n.children.length === 0 ? '' : this.handlers.isCollapsed(n) ? '▸' : '▾';
-      const grouped = n.group && n.parent ? ` <span class="muted">(${n.group.count}×, grouped)</span>` : '';
+      const grouped = n.group && n.parent ? ` <span class="muted regroup" title="Collapse the ${n.group.count} alike siblings into one row">(${n.group.count}×, collapse)</span>` : '';
       html += `<div class="${classes.join(' ')}" data-i="${i}" data-span="${n.id}" style="top:${i * ROW}px">`
         + `<div class="label" style="padding-left:${indent}px" title="${esc(n.service + ' ' + n.name)}"><span class="caret">${caret}</span>`
         + `<span class="svc">${esc(n.service)}</span>${n.status.code === 2 ? '<span class="err">' + esc(n.name) + '</span>' : esc(n.name)}${grouped}</div>`
