@@ -122,7 +122,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
       case '/api/stats':
         return json(res, { ...store.stats(), rssBytes: process.memoryUsage.rss() });
       case '/api/traces':
-        return json(res, { traces: store.list(filterOf(q), Number(q.get('limit') ?? 500)), stats: store.stats() });
+        return json(res, { traces: store.list(filterOf(q), Math.min(5000, Math.max(1, Number(q.get('limit')) || 500))), stats: store.stats() });
       case '/api/trace': {
         const id = q.get('id') ?? '';
         const spans = store.spansOf(id);
