@@ -182,6 +182,7 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
     const openMs = Math.min(...opens);
     expect(openMs).toBeLessThan(500);
     expect(await page.locator('.row').count()).toBeLessThan(120);
+    await shot('big-trace');
     // Collapse the root, then expand it again.
     await page.locator('.row[data-span] .caret').first().click();
     expect(await page.locator('.row').count()).toBe(1);
@@ -192,7 +193,7 @@ describe.skipIf(executablePath === undefined)('the viewer page (chromium: apt-ge
     await page.evaluate("const w = document.querySelector('#waterfall'); w.scrollTop = w.scrollHeight");
     await page.waitForFunction("[...document.querySelectorAll('.row')].some((r) => r.textContent.includes('step') && r.getAttribute('data-i') === '10001')");
     expect(await page.locator('.row').count()).toBeLessThan(120);
-    await shot('big-trace');
+    await shot('big-trace-end');
     process.stdout.write(`viewer page: 10,002-span trace opened in ${opens.map((o) => o.toFixed(0)).join(', ')} ms (fetch ${phases.map((p) => p.fetchMs.toFixed(0)).join(', ')}; build ${phases.map((p) => p.buildMs.toFixed(0)).join(', ')}); toggles ${toggles.map((t) => t.toFixed(1)).join(', ')} ms\n`);
   });
 
