@@ -1,3 +1,5 @@
+import { build } from 'esbuild';
+import { cpSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 import type { Options } from 'tsup';
 
@@ -37,7 +39,29 @@ export const entries = {
   queue: 'src/instrumentations/queue/index.ts',
 };
 
+/**
+ * The `tracelight` command (bin), built apart from the library: one ES module file that loads the
+ * library (for `doctor`) only through `../index.js` at run time, and the viewer's page beside it.
+ * Nothing of it is reachable from the package's entry points.
+ */
+async function buildViewer(): Promise<void> {
+  const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+  await build({
+    entryPoints: ['src/viewer/cli.ts'],
+    outfile: 'dist/viewer/cli.js',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['../index.js'],
+    define: { __TRACELIGHT_VERSION__: JSON.stringify(version) },
+    logLevel: 'warning',
+  });
+  cpSync('src/viewer/page', 'dist/viewer/page', { recursive: true });
+}
+
 export default defineConfig({
+  onSuccess: buildViewer,
   entry: entries,
   format: ['esm', 'cjs'],
   dts: true,

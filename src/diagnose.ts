@@ -1,5 +1,5 @@
 import { describeConfig } from './config/describe.js';
-import { endpointHint } from './config/endpoint-hint.js';
+import { exportTargetOf } from './config/export-target.js';
 import type { SettingRow } from './config/describe.js';
 import { readEnv } from './config/env.js';
 import type { TracelightOptions } from './config/options.js';
@@ -108,9 +108,7 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
         (message) => problems.push(message),
       );
       settings = describeConfig(config);
-      otlp = config.exporters.includes('otlp')
-        ? { url: config.otlp.endpoint, protocol: config.otlp.protocol, headers: config.otlp.headers, timeoutMillis: config.otlp.timeoutMillis, endpointHint: endpointHint(config.otlp.endpointSetting) }
-        : undefined;
+      otlp = exportTargetOf(config);
     }
   } catch (err) {
     problems.push(`the configuration could not be read (${describeError(err)}); please report it to tracelight.`);

@@ -4,7 +4,7 @@ import { readEnv } from './config/env.js';
 import { installFlushOnExit } from './config/flush-on-exit.js';
 import type { TracelightOptions } from './config/options.js';
 import { describeConfig } from './config/describe.js';
-import { endpointHint } from './config/endpoint-hint.js';
+import { exportTargetOf } from './config/export-target.js';
 import { buildPipeline } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
 import { resolveConfig, resolveLogLevel } from './config/resolve.js';
@@ -87,9 +87,7 @@ function start(options: TracelightOptions): TracelightHandle {
   const pipeline: Pipeline = buildPipeline(config);
   processState.setup = {
     settings: describeConfig(config),
-    otlp: config.exporters.includes('otlp')
-      ? { url: config.otlp.endpoint, protocol: config.otlp.protocol, headers: config.otlp.headers, timeoutMillis: config.otlp.timeoutMillis, endpointHint: endpointHint(config.otlp.endpointSetting) }
-      : undefined,
+    otlp: exportTargetOf(config),
     registered: { provider: pipeline.provider, contextManager: pipeline.contextManager, propagator: pipeline.propagator },
     problems: () => pipeline.problems(),
   };

@@ -8,7 +8,7 @@ import type { RedactOptions } from '../span/redact.js';
 export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 
 /** Names of the built-in exporters, as in `OTEL_TRACES_EXPORTER`. */
-export type ExporterName = 'console' | 'otlp' | 'none';
+export type ExporterName = 'console' | 'otlp' | 'viewer' | 'none';
 
 /**
  * Sampler names, as in `OTEL_TRACES_SAMPLER`: those of the OpenTelemetry specification (built
@@ -99,7 +99,8 @@ export interface TracelightOptions {
   resourceAttributes?: Attributes;
   /**
    * Where spans go: `'otlp'` (the default, as the specification says), `'console'` (a waterfall
-   * per trace in the terminal), `'none'`, any `SpanExporter`, or an array of these.
+   * per trace in the terminal), `'viewer'` (the local viewer of `npx tracelight view`, OTLP to
+   * http://127.0.0.1:4318/v1/traces), `'none'`, any `SpanExporter`, or an array of these.
    */
   exporter?: ExporterName | SpanExporter | Array<ExporterName | SpanExporter>;
   /** OTLP settings, when `exporter` includes `'otlp'`. */

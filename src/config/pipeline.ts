@@ -4,6 +4,7 @@ import type { SpanExporter, SpanProcessor } from '../internal/sdk.js';
 import { TracelightContextManager } from '../context/async-local-storage-context-manager.js';
 import { TracelightBatchSpanProcessor } from '../exporters/batch-span-processor.js';
 import { createOtlpExporterWithHint } from '../exporters/otlp.js';
+import { VIEWER_HINT, VIEWER_MAX_DELAY_MILLIS, VIEWER_TRACES_URL } from '../exporters/viewer-endpoint.js';
 import { ConsoleWaterfallExporter } from '../exporters/waterfall/console-waterfall-exporter.js';
 import { enableExpressInstrumentation } from '../instrumentations/express/instrument.js';
 import { enableHttpInstrumentation } from '../instrumentations/http/enable.js';
@@ -79,7 +80,7 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
   const batches: TracelightBatchSpanProcessor[] = [];
   const waterfalls: ConsoleWaterfallExporter[] = [];
   const processors: SpanProcessor[] = [];
-  let otlpUrl: string | undefined;
+  const ignoredUrls: string[] = [];
   for (const choice of config.exporters) {
     if (choice === 'console') {
       // Links each trace to a `tracelight view` running on this machine, if one answers.
@@ -90,7 +91,17 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       continue;
     }
     let exporter: SpanExporter;
-    if (choice === 'otlp') {
+    let batchOptions = config.batch;
+    if (choice === 'viewer') {
+      const viewer = createOtlpExporterWithHint({
+        protocol: 'http/protobuf',
+        tracesEndpoint: VIEWER_TRACES_URL,
+        timeoutMillis: Math.min(config.otlp.timeoutMillis, config.batch.exportTimeoutMillis),
+      }, VIEWER_HINT);
+      exporter = viewer;
+      ignoredUrls.push(viewer.url);
+      batchOptions = { ...config.batch, scheduledDelayMillis: Math.min(config.batch.scheduledDelayMillis, VIEWER_MAX_DELAY_MILLIS) };
+    } else if (choice === 'otlp') {
       const otlp = createOtlpExporterWithHint({
         protocol: config.otlp.protocol,
         tracesEndpoint: config.otlp.endpoint,
@@ -100,12 +111,12 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
         timeoutMillis: Math.min(config.otlp.timeoutMillis, config.batch.exportTimeoutMillis),
         compression: config.otlp.compression,
       }, endpointHint(config.otlp.endpointSetting));
-      otlpUrl = otlp.url;
+      ignoredUrls.push(otlp.url);
       exporter = otlp;
     } else {
       exporter = choice;
     }
-    const batch = new TracelightBatchSpanProcessor(exporter, config.batch);
+    const batch = new TracelightBatchSpanProcessor(exporter, batchOptions);
     batches.push(batch);
     processors.push(batch);
   }
@@ -130,10 +141,10 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       const disableExpress = express ? enableExpressInstrumentation(express === true ? {} : express) : undefined;
       if (!http) return disableExpress ?? (() => undefined);
       const httpOptions: HttpInstrumentationOptions = http === true ? {} : { ...http };
-      if (otlpUrl !== undefined && (httpOptions.ignoreOutgoing === undefined || Array.isArray(httpOptions.ignoreOutgoing))) {
+      if (ignoredUrls.length > 0 && (httpOptions.ignoreOutgoing === undefined || Array.isArray(httpOptions.ignoreOutgoing))) {
         // Exports already run with tracing suppressed; this also keeps their URL out of traces
         // if another exporter path forgets to.
-        httpOptions.ignoreOutgoing = [...((httpOptions.ignoreOutgoing as Array<string | RegExp>) ?? []), otlpUrl];
+        httpOptions.ignoreOutgoing = [...((httpOptions.ignoreOutgoing as Array<string | RegExp>) ?? []), ...ignoredUrls];
       }
       const disableHttp = enableHttpInstrumentation(httpOptions);
       if (disableExpress === undefined) return disableHttp;

@@ -28,7 +28,7 @@ export interface ResolvedConfig {
   disabled: boolean;
   serviceName: string;
   resourceAttributes: Attributes;
-  exporters: Array<'console' | 'otlp' | SpanExporter>;
+  exporters: Array<'console' | 'otlp' | 'viewer' | SpanExporter>;
   otlp: Required<Pick<OtlpOptions, 'protocol' | 'endpoint' | 'timeoutMillis' | 'compression'>> & {
     headers: Record<string, string>;
     /** Which setting the endpoint came from, so messages name the one the user used. */
@@ -72,7 +72,7 @@ export type ConfiguredSetting =
   | 'logLevel'
   | 'flushOnExit';
 
-const KNOWN_EXPORTERS: readonly string[] = ['console', 'otlp', 'none'];
+const KNOWN_EXPORTERS: readonly string[] = ['console', 'otlp', 'viewer', 'none'];
 const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
 
 /** Code wins over the environment over the default; also says which one it was. */
@@ -116,8 +116,8 @@ function exportersOf(options: TracelightOptions, env: EnvSettings, sources: Reso
         unknown.push(e);
         continue;
       }
-      if (e === 'none' || out.includes(e as 'console' | 'otlp')) continue;
-      out.push(e as 'console' | 'otlp');
+      if (e === 'none' || out.includes(e as 'console' | 'otlp' | 'viewer')) continue;
+      out.push(e as 'console' | 'otlp' | 'viewer');
     } else if (e && typeof e === 'object' && typeof (e as SpanExporter).export === 'function') {
       out.push(e as SpanExporter);
     } else {
@@ -130,7 +130,7 @@ function exportersOf(options: TracelightOptions, env: EnvSettings, sources: Reso
     // Nothing usable left (and 'none' not asked for): the default, rather than exporting nothing.
     const fallBack = out.length === 0 && !chosen.includes('none');
     if (fallBack) out.push('otlp');
-    tellOnce(`config:exporter:${unknown.join(',')}`, `exporter ${names} in ${where} is unknown (use otlp, console or none); ${fallBack ? 'using the default, otlp' : 'skipped'}.`);
+    tellOnce(`config:exporter:${unknown.join(',')}`, `exporter ${names} in ${where} is unknown (use otlp, console, viewer or none); ${fallBack ? 'using the default, otlp' : 'skipped'}.`);
   }
   return out;
 }

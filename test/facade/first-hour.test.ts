@@ -42,14 +42,14 @@ describe('unknown exporter names fall back to the default (otlp) and say so', ()
     const receiver = await OtlpReceiver.start();
     receivers.push(receiver);
     const { stderr, stats } = await app(options, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...env });
-    expect(stderr).toContain(`tracelight: exporter "jaeger" in ${named} is unknown (use otlp, console or none); using the default, otlp.`);
+    expect(stderr).toContain(`tracelight: exporter "jaeger" in ${named} is unknown (use otlp, console, viewer or none); using the default, otlp.`);
     expect(stats.exported).toBe(1);
     expect(receiver.acceptedSpans().map((s) => s.name)).toEqual(['one']);
   });
 
   it('beside a known exporter, an unknown one is skipped, and said', async () => {
     const { stderr } = await app({ exporter: ['none', 'jaeger'], logLevel: 'warn' });
-    expect(stderr).toContain('exporter "jaeger" in the exporter option is unknown (use otlp, console or none); skipped.');
+    expect(stderr).toContain('exporter "jaeger" in the exporter option is unknown (use otlp, console, viewer or none); skipped.');
   });
 });
 
