@@ -3,6 +3,7 @@ import type { Sampler, SpanExporter, SpanLimits } from '../internal/sdk.js';
 import type { ExpressInstrumentationOptions } from '../instrumentations/express/options.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
 import type { RedactOptions } from '../span/redact.js';
+import type { TailSamplingOptions, TailSamplingPreset } from '../sampling/tail-sampling-options.js';
 
 /** Log level names, as `OTEL_LOG_LEVEL` takes them. */
 export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
@@ -18,6 +19,22 @@ export type SamplerName =
   | 'parentbased_always_on'
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
+
+/**
+ * Sampling as an object: a head ratio and/or tail sampling in this process. Head sampling decides
+ * when a trace starts (what is not recorded is gone); tail sampling then decides, among the
+ * recorded, which trace fragments to export once their local root has ended.
+ */
+export interface SamplingOptions {
+  /** Head sampling ratio in [0, 1], as `sampler: ratio`. Default: record every trace (parent-based). */
+  ratio?: number;
+  /**
+   * Tail sampling: keep fragments with an error, a slow local root, or admitted by a baseline
+   * probability; drop the rest. Options, or the preset `'keep-errors-and-slow'` (errors, roots
+   * slower than 1 s, and 10% of the rest).
+   */
+  tail?: TailSamplingOptions | TailSamplingPreset;
+}
 
 /** OTLP export settings; each falls back to its `OTEL_EXPORTER_OTLP_*` variable. */
 export interface OtlpOptions {
@@ -70,9 +87,10 @@ export interface TracelightOptions {
   otlp?: OtlpOptions;
   /**
    * A sampler name of the specification, a ratio in [0, 1] (short for
-   * `parentbased_traceidratio` with that ratio), or any `Sampler`. Default `parentbased_always_on`.
+   * `parentbased_traceidratio` with that ratio), any `Sampler`, or {@link SamplingOptions}
+   * (`{ tail: 'keep-errors-and-slow' }` keeps errors and slow traces). Default `parentbased_always_on`.
    */
-  sampler?: SamplerName | number | Sampler;
+  sampler?: SamplerName | number | Sampler | SamplingOptions;
   /** Propagator names (`tracecontext`, `baggage`, `b3`, `b3multi`, `none`) or a propagator. */
   propagators?: string[] | TextMapPropagator;
   /** Span limits (attribute count and length, events, links). */

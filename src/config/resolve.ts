@@ -12,9 +12,11 @@ import type {
   InstrumentationsOptions,
   OtlpOptions,
   SamplerName,
+  SamplingOptions,
   TracelightOptions,
 } from './options.js';
-import { createSampler } from './sampler.js';
+import { createSampling } from './sampler.js';
+import type { ResolvedTailSampling } from '../sampling/tail-sampling-options.js';
 import type { RedactOptions } from '../span/redact.js';
 import type { ResolvedSpanLimits } from '../span/span-runtime.js';
 import { ENV_ENDPOINT_NAMES, resolveOtlpTracesUrl } from '../exporters/otlp-endpoint.js';
@@ -36,6 +38,8 @@ export interface ResolvedConfig {
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number };
   spanLimits: ResolvedSpanLimits;
   sampler: Sampler;
+  /** Tail sampling settings, when `sampler: { tail }` asks for it. */
+  tail: ResolvedTailSampling | undefined;
   propagator: TextMapPropagator;
   redact: RedactOptions | false;
   instrumentations: InstrumentationsOptions;
@@ -210,7 +214,8 @@ export function resolveConfig(
           : undefined;
   sources.debug = options.debug !== undefined ? 'code' : debugLevel ? 'environment' : 'default';
 
-  const samplerChoice = setting<SamplerName | number | Sampler | undefined>('sampler', options.sampler, env.sampler, undefined);
+  const samplerChoice = setting<SamplerName | number | Sampler | SamplingOptions | undefined>('sampler', options.sampler, env.sampler, undefined);
+  const sampling = createSampling(samplerChoice, env.samplerArg ?? 1);
   const propagatorChoice = setting<string[] | TextMapPropagator>('propagators', options.propagators, env.propagators, DEFAULT_PROPAGATORS);
   sources.logLevel = logLevel[1];
 
@@ -241,7 +246,8 @@ export function resolveConfig(
       attributePerEventCountLimit: checkedNumber('attributePerEventCountLimit', l.attributePerEventCountLimit, 128, 0),
       attributePerLinkCountLimit: checkedNumber('attributePerLinkCountLimit', l.attributePerLinkCountLimit, 128, 0),
     },
-    sampler: createSampler(samplerChoice, env.samplerArg ?? 1),
+    sampler: sampling.head,
+    tail: sampling.tail,
     propagator: Array.isArray(propagatorChoice) ? createPropagator(propagatorChoice) : propagatorChoice,
     redact: setting<RedactOptions | false>('redact', options.redact, undefined, {}),
     instrumentations: setting<InstrumentationsOptions>('instrumentations', options.instrumentations, undefined, {}),

@@ -7,7 +7,32 @@ import {
 import type { Sampler } from '../internal/sdk.js';
 import { tellOnce } from '../internal/diag.js';
 import { parentBasedAlwaysOn } from '../span/default-sampler.js';
-import type { SamplerName } from './options.js';
+import { resolveTailSampling, type ResolvedTailSampling } from '../sampling/tail-sampling-options.js';
+import type { SamplerName, SamplingOptions } from './options.js';
+
+/** The `sampler` option split in two: the head sampler, and tail sampling if asked for. */
+export interface SamplingSetup {
+  head: Sampler;
+  tail: ResolvedTailSampling | undefined;
+}
+
+/**
+ * Reads the `sampler` option: a {@link SamplingOptions} object gives its head ratio (parent-based;
+ * record everything when absent) and its tail settings; anything else is a head sampler only.
+ */
+export function createSampling(
+  choice: SamplerName | number | Sampler | SamplingOptions | undefined,
+  ratioArg = 1,
+): SamplingSetup {
+  if (choice === null || typeof choice !== 'object' || typeof (choice as Sampler).shouldSample === 'function') {
+    return { head: createSampler(choice as SamplerName | number | Sampler | undefined, ratioArg), tail: undefined };
+  }
+  const { ratio, tail } = choice as SamplingOptions;
+  return {
+    head: createSampler(typeof ratio === 'number' ? ratio : undefined, ratioArg),
+    tail: tail === undefined ? undefined : resolveTailSampling(tail),
+  };
+}
 
 /**
  * The sampler for a name of the specification (with its ratio argument), a bare ratio
