@@ -19,14 +19,15 @@ export class Fragment {
   error = false;
   /** A local root took longer than the threshold. */
   slow = false;
-  /** Spans beyond `maxSpansPerFragment`, not held. */
-  overflow = 0;
+  /** Decided (and no longer held); it may still sit in the processor's queue of fragments. */
+  decided = false;
 
   constructor(
-    /** `Date.now()` when its first span started: timeouts and early decisions count from it. */
-    readonly createdAt: number,
+    readonly traceId: string,
     /** The first span's trace state, for `ot=rv:` and a head sampler's `ot=th:`. */
     readonly traceState: TraceState | undefined,
+    /** The processor's clock tick when it was created: timeouts count from it. */
+    readonly tick: number,
   ) {}
 }
 

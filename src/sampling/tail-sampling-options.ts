@@ -20,7 +20,7 @@ export interface TailSamplingOptions {
   maxFragments?: number;
   /** Spans held per fragment; later ones are dropped and counted. Default 1000. */
   maxSpansPerFragment?: number;
-  /** A fragment whose root has not ended after this many milliseconds is decided anyway. Default 30 000. */
+  /** A fragment whose root has not ended after this many milliseconds (checked every half of it, so up to 1.5 times as long) is decided anyway. Default 30 000. */
   decisionTimeoutMs?: number;
 }
 

@@ -1,12 +1,12 @@
 import { SpanStatusCode, TraceFlags } from '@opentelemetry/api';
-import type { Attributes, Context } from '@opentelemetry/api';
+import type { Attributes, Context, TraceState } from '@opentelemetry/api';
 import type { ReadableSpan, SdkSpan, SpanProcessor } from '../internal/sdk.js';
 import { errorOnce, warnOnce } from '../internal/diag.js';
 import { ignoresSpanStart } from '../internal/ignores-span-start.js';
 import { describeError } from '../internal/safe-call.js';
 import { Fragment, type Decided } from './fragment.js';
 import type { ResolvedTailSampling } from './tail-sampling-options.js';
-import { admits, headThreshold, thresholdOf, traceRandomness, type Bits56 } from './trace-randomness.js';
+import { admits, headProbability, randomnessHex, thresholdHex } from './trace-randomness.js';
 
 /** Attribute on a kept fragment's local root: why it was kept. */
 export const ATTR_SAMPLING_REASON = 'tracelight.sampling.reason';
@@ -74,16 +74,30 @@ export class TailSamplingProcessor implements SpanProcessor {
   private readonly _next: readonly SpanProcessor[];
   private readonly _starting: readonly SpanProcessor[];
   private readonly _options: ResolvedTailSampling;
-  private readonly _baselineThreshold: Bits56;
-  /** Fragments waiting for a decision, by trace id, oldest first. */
+  /** The baseline's rejection threshold as 14 hex digits; undefined for a baseline of 0. */
+  private readonly _baselineThreshold: string | undefined;
+  /** Fragments waiting for a decision, by trace id. */
   private readonly _pending = new Map<string, Fragment>();
-  /** Fragments decided with spans still open, by trace id, oldest decision first. */
-  private readonly _decided = new Map<string, Decided>();
-  /** The span whose `onEnding` decided its fragment, when it was the fragment's last open span. */
+  /**
+   * Fragments in creation order, decided ones included until they reach the head (or a
+   * compaction): the oldest held one is found without iterating a Map full of deleted entries.
+   */
+  private _order: Fragment[] = [];
+  private _head = 0;
+  /**
+   * Fragments decided with spans still open, by trace id, in two generations of at most half of
+   * `maxFragments` each: when the young one is full it becomes the old one and the old one is
+   * forgotten (its late spans are then decided on their own).
+   */
+  private _decidedYoung = new Map<string, Decided>();
+  private _decidedOld = new Map<string, Decided>();
+  /** The span whose `onEnding` decided its fragment, passed on or dropped by its own `onEnd`. */
   private _lastSpan: ReadableSpan | undefined = undefined;
   private _lastKeep = false;
   /** The span `onEnding` last saw: `onEnd` of any other span means the provider skips `onEnding`. */
   private _ending: ReadableSpan | undefined = undefined;
+  /** Ticks every half timeout while fragments are held; a fragment times out 2 to 3 ticks after its creation. */
+  private _tick = 0;
   private _timer: NodeJS.Timeout | undefined = undefined;
   private _closed = false;
 
@@ -100,7 +114,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     this._next = next;
     this._starting = next.filter((p) => !ignoresSpanStart(p));
     this._options = options;
-    this._baselineThreshold = thresholdOf(options.baseline);
+    this._baselineThreshold = thresholdHex(options.baseline);
   }
 
   onStart(span: SdkSpan, parentContext: Context): void {
@@ -117,15 +131,12 @@ export class TailSamplingProcessor implements SpanProcessor {
     const traceId = spanContext.traceId;
     let fragment = this._pending.get(traceId);
     if (fragment === undefined) {
-      const decided = this._decided.get(traceId);
+      const decided = this._findDecided(traceId);
       if (decided !== undefined) {
         decided.open++;
         return;
       }
-      if (this._pending.size >= this._options.maxFragments) this._evictOldest();
-      fragment = new Fragment(Date.now(), spanContext.traceState);
-      this._pending.set(traceId, fragment);
-      if (this._timer === undefined) this._startTimer(this._options.decisionTimeoutMs);
+      fragment = this._create(traceId, spanContext.traceState);
     }
     fragment.open++;
     if (isLocalRoot(span)) {
@@ -136,9 +147,12 @@ export class TailSamplingProcessor implements SpanProcessor {
 
   /** A local root ending decides its fragment here, while the root can still take attributes. */
   onEnding(span: SdkSpan): void {
-    for (const p of this._next) {
+    const next = this._next;
+    for (let i = 0; i < next.length; i++) {
+      const p = next[i]!;
+      if (p.onEnding === undefined) continue;
       try {
-        p.onEnding?.(span);
+        p.onEnding(span);
       } catch (err) {
         reportNextError('onEnding', err);
       }
@@ -148,18 +162,17 @@ export class TailSamplingProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    const spanContext = span.spanContext();
-    if ((spanContext.traceFlags & TraceFlags.SAMPLED) === 0 || this._closed) {
-      this._pass(span);
-      return;
-    }
     if (span === this._lastSpan) {
       this._lastSpan = undefined;
       if (this._lastKeep) this._pass(span);
       else this._spansDropped++;
       return;
     }
-    const traceId = spanContext.traceId;
+    const spanContext = span.spanContext();
+    if ((spanContext.traceFlags & TraceFlags.SAMPLED) === 0 || this._closed) {
+      this._pass(span);
+      return;
+    }
     if (this._ending !== span) {
       // A provider that does not call onEnding (before SDK 2): decide here, as late as the span allows.
       this._spanEnding(span);
@@ -169,6 +182,7 @@ export class TailSamplingProcessor implements SpanProcessor {
       }
     }
     this._ending = undefined;
+    const traceId = spanContext.traceId;
     const fragment = this._pending.get(traceId);
     if (fragment !== undefined) {
       fragment.open--;
@@ -176,24 +190,26 @@ export class TailSamplingProcessor implements SpanProcessor {
         fragment.spans.push(span);
         this._spansHeld++;
       } else {
-        fragment.overflow++;
         this._spansDropped++;
       }
       return;
     }
-    const decided = this._decided.get(traceId);
+    const decided = this._findDecided(traceId);
     if (decided !== undefined) {
-      if (--decided.open <= 0) this._decided.delete(traceId);
+      if (--decided.open <= 0) {
+        this._decidedYoung.delete(traceId);
+        this._decidedOld.delete(traceId);
+      }
       if (decided.keep) this._pass(span);
       else this._spansDropped++;
       return;
     }
-    // Its fragment was decided and forgotten (evicted): the span is a fragment of its own.
-    const alone = new Fragment(Date.now(), spanContext.traceState);
+    // Its fragment was decided and forgotten: the span is a fragment of its own.
+    const alone = new Fragment(traceId, spanContext.traceState, this._tick);
     alone.open = 1;
     alone.error = span.status.code === SpanStatusCode.ERROR;
     alone.slow = isLocalRoot(span) && durationMs(span) > this._options.slowerThanMs;
-    this._decide(traceId, alone, 'end', span);
+    this._decide(alone, 'end', span);
     this._lastSpan = undefined;
     if (this._lastKeep) this._pass(span);
     else this._spansDropped++;
@@ -218,6 +234,13 @@ export class TailSamplingProcessor implements SpanProcessor {
     await Promise.allSettled(this._next.map((p) => new Promise<void>((resolve) => resolve(p.shutdown()))));
   }
 
+  /** Decides every held fragment now, as if its roots ended now (before the process exits). */
+  decideHeld(): void {
+    for (const fragment of [...this._pending.values()]) this._decide(fragment, 'flush', undefined);
+    this._order = [];
+    this._head = 0;
+  }
+
   /** Counters; see {@link TailSamplingStats}. */
   stats(): TailSamplingStats {
     return {
@@ -234,12 +257,56 @@ export class TailSamplingProcessor implements SpanProcessor {
     };
   }
 
+  private _create(traceId: string, traceState: TraceState | undefined): Fragment {
+    const pending = this._pending;
+    if (pending.size >= this._options.maxFragments) {
+      const oldest = this._oldest();
+      if (oldest !== undefined) this._decide(oldest, 'evicted', undefined);
+    }
+    const fragment = new Fragment(traceId, traceState, this._tick);
+    pending.set(traceId, fragment);
+    const order = this._order;
+    order.push(fragment);
+    // Decided fragments behind a long-held one pile up in the queue: drop them now and then.
+    if (order.length - this._head > 2 * this._options.maxFragments + 1024) {
+      this._order = order.filter((f, i) => i >= this._head && !f.decided);
+      this._head = 0;
+    }
+    if (this._timer === undefined) this._startTimer();
+    return fragment;
+  }
+
+  /** The oldest fragment still held. */
+  private _oldest(): Fragment | undefined {
+    const order = this._order;
+    let head = this._head;
+    while (head < order.length && order[head]!.decided) head++;
+    this._head = head;
+    if (head > 1024 && head > order.length >> 1) {
+      this._order = order.slice(head);
+      this._head = 0;
+    }
+    return this._order[this._head];
+  }
+
+  private _findDecided(traceId: string): Decided | undefined {
+    if (this._decidedYoung.size === 0 && this._decidedOld.size === 0) return undefined;
+    return this._decidedYoung.get(traceId) ?? this._decidedOld.get(traceId);
+  }
+
+  private _remember(traceId: string, decided: Decided): void {
+    if (this._decidedYoung.size >= Math.max(1, this._options.maxFragments >> 1)) {
+      this._decidedOld = this._decidedYoung;
+      this._decidedYoung = new Map();
+    }
+    this._decidedYoung.set(traceId, decided);
+  }
+
   /** Counts the ending span in its fragment; the last local root to end (or the last span of a rootless fragment) decides. */
   private _spanEnding(span: ReadableSpan): void {
     const spanContext = span.spanContext();
     if ((spanContext.traceFlags & TraceFlags.SAMPLED) === 0 || this._closed) return;
-    const traceId = spanContext.traceId;
-    const fragment = this._pending.get(traceId);
+    const fragment = this._pending.get(spanContext.traceId);
     if (fragment === undefined) return;
     if (span.status.code === SpanStatusCode.ERROR) fragment.error = true;
     if (isLocalRoot(span)) {
@@ -248,22 +315,34 @@ export class TailSamplingProcessor implements SpanProcessor {
     } else if (fragment.openRoots > 0 || fragment.open > 1) {
       return;
     }
-    this._decide(traceId, fragment, 'end', span);
+    this._decide(fragment, 'end', span);
   }
 
   /**
    * Passes the fragment's held spans on, or drops them, and marks the kept fragment; `ending` is
    * the span whose end decided (only with `by` `'end'`; not held: its own `onEnd` passes it on).
    */
-  private _decide(traceId: string, fragment: Fragment, by: DecidedBy, ending: ReadableSpan | undefined): void {
+  private _decide(fragment: Fragment, by: DecidedBy, ending: ReadableSpan | undefined): void {
+    const traceId = fragment.traceId;
     this._pending.delete(traceId);
+    fragment.decided = true;
+    // Usually the oldest fragment is the one deciding: keep the queue short.
+    const order = this._order;
+    if (order[this._head] === fragment) {
+      let head = this._head + 1;
+      while (head < order.length && order[head]!.decided) head++;
+      if (head === order.length) {
+        order.length = 0;
+        head = 0;
+      }
+      this._head = head;
+    }
     const o = this._options;
-    const slow = fragment.slow || (by !== 'end' && Date.now() - fragment.createdAt > o.slowerThanMs);
     let reason: TailSamplingReason | undefined;
     let probability = 1;
     if (o.keepErrors && fragment.error) reason = 'error';
-    else if (slow) reason = 'slow';
-    else if (admits(traceRandomness(traceId, fragment.traceState), this._baselineThreshold)) {
+    else if (fragment.slow || (by !== 'end' && ageMs(fragment) > o.slowerThanMs)) reason = 'slow';
+    else if (admits(randomnessHex(traceId, fragment.traceState), this._baselineThreshold)) {
       reason = 'baseline';
       probability = o.baseline;
     }
@@ -274,7 +353,6 @@ export class TailSamplingProcessor implements SpanProcessor {
     // Spans still open follow the decision when they end.
     let open = fragment.open;
     if (ending !== undefined) {
-      // Not held yet: its own onEnd passes it on or drops it.
       open--;
       this._lastSpan = ending;
       this._lastKeep = reason !== undefined;
@@ -283,60 +361,42 @@ export class TailSamplingProcessor implements SpanProcessor {
     if (reason === undefined) {
       this._dropped++;
       this._spansDropped += held.length;
+      // The fragment may wait in the queue a while: let its spans go now.
+      fragment.root = undefined;
+      held.length = 0;
       return;
     }
     if (reason === 'error') this._keptError++;
     else if (reason === 'slow') this._keptSlow++;
     else this._keptBaseline++;
-    const head = headProbability(fragment);
     const marked = ending ?? fragment.root ?? held[0];
-    if (marked !== undefined) mark(marked, reason, 1 / Math.min(probability, head));
+    if (marked !== undefined) mark(marked, reason, 1 / Math.min(probability, headProbability(fragment.traceState)));
     for (let i = 0; i < held.length; i++) this._pass(held[i]!);
+    fragment.root = undefined;
+    held.length = 0;
   }
 
-  private _remember(traceId: string, decided: Decided): void {
-    const map = this._decided;
-    if (map.size >= this._options.maxFragments) {
-      const oldest = map.keys().next();
-      if (!oldest.done) map.delete(oldest.value);
-    }
-    map.set(traceId, decided);
-  }
-
-  private _evictOldest(): void {
-    const oldest = this._pending.entries().next();
-    if (!oldest.done) this._decide(oldest.value[0], oldest.value[1], 'evicted', undefined);
-  }
-
-  /** Decides every held fragment now, as if its roots ended now (before the process exits). */
-  decideHeld(): void {
-    for (const [traceId, fragment] of [...this._pending]) this._decide(traceId, fragment, 'flush', undefined);
-  }
-
-  /** Decides fragments older than the timeout; runs again when the oldest left is due. */
-  private _sweep(): void {
+  /** One tick: decides the fragments created at least two ticks (one timeout) ago. */
+  private _onTick(): void {
     this._timer = undefined;
-    const timeout = this._options.decisionTimeoutMs;
-    const now = Date.now();
-    for (const [traceId, fragment] of this._pending) {
-      const due = fragment.createdAt + timeout;
-      if (due > now) {
-        this._startTimer(due - now);
-        return;
-      }
-      this._decide(traceId, fragment, 'timeout', undefined);
+    const cutoff = ++this._tick - 3;
+    let fragment = this._oldest();
+    while (fragment !== undefined && fragment.tick <= cutoff) {
+      this._decide(fragment, 'timeout', undefined);
+      fragment = this._oldest();
     }
+    if (this._pending.size > 0) this._startTimer();
   }
 
-  private _startTimer(delay: number): void {
+  private _startTimer(): void {
     if (this._closed) return;
     this._timer = setTimeout(() => {
       try {
-        this._sweep();
+        this._onTick();
       } catch (err) {
-        errorOnce('sampling.tail.sweep', `tail sampling could not decide timed-out fragments (${describeError(err)}); please report it to tracelight.`);
+        errorOnce('sampling.tail.tick', `tail sampling could not decide timed-out fragments (${describeError(err)}); please report it to tracelight.`);
       }
-    }, Math.max(1, delay));
+    }, Math.max(1, this._options.decisionTimeoutMs / 2));
     this._timer.unref();
   }
 
@@ -364,17 +424,21 @@ function isLocalRoot(span: ReadableSpan): boolean {
 }
 
 function durationMs(span: ReadableSpan): number {
-  // `duration` may not be set yet in onEnding (ours sets it with `ended`): from start and end.
+  // Ours measures without building HrTimes; any other from its start and end times (`duration`
+  // is not set yet in onEnding).
+  const elapsed = (span as { _elapsedMs?: () => number })._elapsedMs;
+  if (typeof elapsed === 'function') return elapsed.call(span);
   const start = span.startTime;
   const end = span.endTime;
   return (end[0] - start[0]) * 1e3 + (end[1] - start[1]) / 1e6;
 }
 
-/** The probability with which the head sampler kept this trace, from its `ot=th:`; 1 without. */
-function headProbability(fragment: Fragment): number {
-  const t = headThreshold(fragment.traceState);
-  if (t === undefined) return 1;
-  return 1 - (t.hi * 2 ** 28 + t.lo) / 2 ** 56;
+/** How long the fragment has run: from its first local root's start (or its first span's). */
+function ageMs(fragment: Fragment): number {
+  const first = fragment.root ?? fragment.spans[0];
+  if (first === undefined) return 0;
+  const start = first.startTime;
+  return Date.now() - (start[0] * 1e3 + start[1] / 1e6);
 }
 
 /**
