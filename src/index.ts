@@ -27,8 +27,10 @@ export type {
   InstrumentationsOptions,
   OtlpOptions,
   SamplerName,
+  SamplingOptions,
   TracelightOptions,
 } from './config/options.js';
+export type { TailSamplingOptions, TailSamplingPreset } from './sampling/tail-sampling-options.js';
 export type { WithSpanOptions, SpanBody } from './span/with-span.js';
 export type { LogTraceFields } from './span/active.js';
 export type { RedactOptions } from './span/redact.js';
