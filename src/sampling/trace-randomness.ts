@@ -51,9 +51,12 @@ export function thresholdHex(p: number): string | undefined {
   if (!(p > 0)) return undefined;
   const keep = p >= 1 ? TWO_56 : Math.round(p * TWO_56);
   if (keep === 0) return undefined;
-  const t = TWO_56 - keep;
-  const hi = Math.floor(t / TWO_28);
-  return hi.toString(16).padStart(7, '0') + (t - hi * TWO_28).toString(16).padStart(7, '0');
+  // T = 2^56 - keep in two exact 28-bit halves (2^56 - 1 is not a double).
+  const keepHi = Math.floor(keep / TWO_28);
+  const keepLo = keep - keepHi * TWO_28;
+  const hi = keepLo > 0 ? TWO_28 - keepHi - 1 : TWO_28 - keepHi;
+  const lo = keepLo > 0 ? TWO_28 - keepLo : 0;
+  return hi.toString(16).padStart(7, '0') + lo.toString(16).padStart(7, '0');
 }
 
 /** `R >= T`: the trace is kept at threshold `t` (never when `t` is undefined). @internal */
