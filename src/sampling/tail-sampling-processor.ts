@@ -79,6 +79,11 @@ export class TailSamplingProcessor implements SpanProcessor {
   /** Fragments waiting for a decision, by trace id. */
   private readonly _pending = new Map<string, Fragment>();
   /**
+   * The fragment looked up last: the spans of one fragment mostly start and end one after
+   * another, and share their trace id string, so most lookups end here instead of in the Map.
+   */
+  private _cached: Fragment | undefined = undefined;
+  /**
    * Fragments in creation order, decided ones included until they reach the head (or a
    * compaction): the oldest held one is found without iterating a Map full of deleted entries.
    */
@@ -129,7 +134,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     const spanContext = span.spanContext();
     if ((spanContext.traceFlags & TraceFlags.SAMPLED) === 0 || this._closed) return;
     const traceId = spanContext.traceId;
-    let fragment = this._pending.get(traceId);
+    let fragment = this._lookup(traceId);
     if (fragment === undefined) {
       const decided = this._findDecided(traceId);
       if (decided !== undefined) {
@@ -183,7 +188,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     }
     this._ending = undefined;
     const traceId = spanContext.traceId;
-    const fragment = this._pending.get(traceId);
+    const fragment = this._lookup(traceId);
     if (fragment !== undefined) {
       fragment.open--;
       if (fragment.spans.length < this._options.maxSpansPerFragment) {
@@ -265,6 +270,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     }
     const fragment = new Fragment(traceId, traceState, this._tick);
     pending.set(traceId, fragment);
+    this._cached = fragment;
     const order = this._order;
     order.push(fragment);
     // Decided fragments behind a long-held one pile up in the queue: drop them now and then.
@@ -289,6 +295,14 @@ export class TailSamplingProcessor implements SpanProcessor {
     return this._order[this._head];
   }
 
+  private _lookup(traceId: string): Fragment | undefined {
+    const cached = this._cached;
+    if (cached !== undefined && cached.traceId === traceId) return cached;
+    const fragment = this._pending.get(traceId);
+    if (fragment !== undefined) this._cached = fragment;
+    return fragment;
+  }
+
   private _findDecided(traceId: string): Decided | undefined {
     if (this._decidedYoung.size === 0 && this._decidedOld.size === 0) return undefined;
     return this._decidedYoung.get(traceId) ?? this._decidedOld.get(traceId);
@@ -306,7 +320,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   private _spanEnding(span: ReadableSpan): void {
     const spanContext = span.spanContext();
     if ((spanContext.traceFlags & TraceFlags.SAMPLED) === 0 || this._closed) return;
-    const fragment = this._pending.get(spanContext.traceId);
+    const fragment = this._lookup(spanContext.traceId);
     if (fragment === undefined) return;
     if (span.status.code === SpanStatusCode.ERROR) fragment.error = true;
     if (isLocalRoot(span)) {
@@ -326,6 +340,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     const traceId = fragment.traceId;
     this._pending.delete(traceId);
     fragment.decided = true;
+    if (this._cached === fragment) this._cached = undefined;
     // Usually the oldest fragment is the one deciding: keep the queue short.
     const order = this._order;
     if (order[this._head] === fragment) {

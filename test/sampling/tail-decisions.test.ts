@@ -61,9 +61,9 @@ describe('tail sampling decisions', () => {
   });
 
   it('keeps a fragment whose root is slower than slowerThanMs, and not one just under it', async () => {
-    const { tl, spans } = await setup({ slowerThanMs: 60, baseline: 0 });
+    const { tl, spans } = await setup({ slowerThanMs: 300, baseline: 0 });
     await tl.withSpan('slow', async () => {
-      await tl.withSpan('inside', () => sleep(100));
+      await tl.withSpan('inside', () => sleep(400));
     });
     await tl.withSpan('fast', () => sleep(5));
     await handle!.forceFlush();
