@@ -240,6 +240,16 @@ describe('tail sampling decisions', () => {
     expect(handle!.stats().sampling.tailKept + handle!.stats().sampling.tailDropped).toBe(0);
   });
 
+  it('diagnose() shows the tail sampling settings in effect, and its stats the sampling counters', async () => {
+    const { tl } = await setup({ slowerThanMs: 250, baseline: 0.05 });
+    await tl.withSpan('one', async () => undefined);
+    const d = await tl.diagnose({ print: false });
+    const row = d.settings.find((r) => r.name === 'sampler.tail');
+    expect(row?.value).toContain('errors, roots slower than 250 ms, 5% of the rest');
+    expect(row?.from).toBe('init() option');
+    expect(d.stats?.sampling.tailKept! + d.stats?.sampling.tailDropped!).toBe(1);
+  });
+
   it('a processor behind that throws never reaches user code; the span is still counted', async () => {
     const tl = await freshTracelight();
     const exporter = {
