@@ -16,6 +16,10 @@ export const ATTR_ADJUSTED_COUNT = 'tracelight.sampling.adjusted_count';
 /** Why a fragment was kept. */
 export type TailSamplingReason = 'error' | 'slow' | 'baseline';
 
+/** The entry that keeps the Map of held fragments from shrinking; no trace id is empty. */
+const PLACEHOLDER = new Fragment('', undefined, 0);
+PLACEHOLDER.decided = true;
+
 /** How a fragment came to be decided: its last local root ended, or earlier. */
 type DecidedBy = 'end' | 'timeout' | 'evicted' | 'flush';
 
@@ -76,8 +80,12 @@ export class TailSamplingProcessor implements SpanProcessor {
   private readonly _options: ResolvedTailSampling;
   /** The baseline's rejection threshold as 14 hex digits; undefined for a baseline of 0. */
   private readonly _baselineThreshold: string | undefined;
-  /** Fragments waiting for a decision, by trace id. */
-  private readonly _pending = new Map<string, Fragment>();
+  /**
+   * Fragments waiting for a decision, by trace id, plus one entry that stays (see
+   * {@link PLACEHOLDER}): V8 shrinks a Map that a `delete` leaves under half full, and one
+   * going from 1 entry to 0 on every decision paid for a new table each time.
+   */
+  private readonly _pending = new Map<string, Fragment>([[PLACEHOLDER.traceId, PLACEHOLDER]]);
   /**
    * The fragment looked up last: the spans of one fragment mostly start and end one after
    * another, and share their trace id string, so most lookups end here instead of in the Map.
@@ -241,7 +249,7 @@ export class TailSamplingProcessor implements SpanProcessor {
 
   /** Decides every held fragment now, as if its roots ended now (before the process exits). */
   decideHeld(): void {
-    for (const fragment of [...this._pending.values()]) this._decide(fragment, 'flush', undefined);
+    for (const fragment of [...this._pending.values()]) if (fragment !== PLACEHOLDER) this._decide(fragment, 'flush', undefined);
     this._order = [];
     this._head = 0;
   }
@@ -258,13 +266,13 @@ export class TailSamplingProcessor implements SpanProcessor {
       timedOut: this._timedOut,
       spansDropped: this._spansDropped,
       spansHeld: this._spansHeld,
-      fragmentsHeld: this._pending.size,
+      fragmentsHeld: this._pending.size - 1,
     };
   }
 
   private _create(traceId: string, traceState: TraceState | undefined): Fragment {
     const pending = this._pending;
-    if (pending.size >= this._options.maxFragments) {
+    if (pending.size - 1 >= this._options.maxFragments) {
       const oldest = this._oldest();
       if (oldest !== undefined) this._decide(oldest, 'evicted', undefined);
     }
@@ -400,7 +408,7 @@ export class TailSamplingProcessor implements SpanProcessor {
       this._decide(fragment, 'timeout', undefined);
       fragment = this._oldest();
     }
-    if (this._pending.size > 0) this._startTimer();
+    if (this._pending.size > 1) this._startTimer();
   }
 
   private _startTimer(): void {
