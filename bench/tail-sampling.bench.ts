@@ -19,7 +19,7 @@
  *
  * Usage: npm run bench -- tail-sampling   (env TAIL_BENCH_ROUNDS (default 9), TAIL_BENCH_OPS (20 000 fragments per round))
  */
-import { context, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, type Span, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TracelightContextManager } from '../src/context/async-local-storage-context-manager.js';
 import { TracelightBatchSpanProcessor } from '../src/exporters/batch-span-processor.js';
@@ -126,7 +126,6 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   context.setGlobalContextManager(new TracelightContextManager());
-  void trace;
   const subjects: Record<string, Subject> = {
     untraced,
     'official SDK (batch)': official(),

@@ -465,18 +465,16 @@ function ageMs(fragment: Fragment): number {
 }
 
 /**
- * Sets the reason and the adjusted count on `span`: through `setAttributes` while it records
- * (in `onEnding`), else, or if a limit or redaction kept them out, on its attributes directly.
+ * Writes the reason and the adjusted count into `span`'s attributes. Directly, not through
+ * `setAttributes`: they are tracelight's own values, so neither redaction nor the attribute count
+ * limit applies (a root at the limit still says why it was kept), and the span may have ended
+ * (a fragment decided early, or a provider without `onEnding`).
  */
 function mark(span: ReadableSpan, reason: TailSamplingReason, adjustedCount: number): void {
   try {
-    const live = span as Partial<SdkSpan>;
-    if (typeof live.isRecording === 'function' && live.isRecording() && typeof live.setAttributes === 'function') {
-      live.setAttributes({ [ATTR_SAMPLING_REASON]: reason, [ATTR_ADJUSTED_COUNT]: adjustedCount });
-    }
     const attributes = span.attributes as Attributes;
-    if (attributes[ATTR_SAMPLING_REASON] !== reason) attributes[ATTR_SAMPLING_REASON] = reason;
-    if (attributes[ATTR_ADJUSTED_COUNT] !== adjustedCount) attributes[ATTR_ADJUSTED_COUNT] = adjustedCount;
+    attributes[ATTR_SAMPLING_REASON] = reason;
+    attributes[ATTR_ADJUSTED_COUNT] = adjustedCount;
   } catch (err) {
     warnOnce('sampling.tail.mark', `tail sampling could not set ${ATTR_SAMPLING_REASON} on a kept span (${describeError(err)}); the span is exported without it.`);
   }

@@ -240,6 +240,22 @@ describe('tail sampling decisions', () => {
     expect(handle!.stats().sampling.tailKept + handle!.stats().sampling.tailDropped).toBe(0);
   });
 
+  it('the reason is there even on a root at the attribute count limit, and redaction leaves it alone', async () => {
+    const tl = await freshTracelight();
+    const exporter = collectingExporter();
+    handle = tl.init({
+      serviceName: 'tail',
+      exporter,
+      flushOnExit: false,
+      spanLimits: { attributeCountLimit: 1 },
+      redact: { patterns: [/.*/] },
+      sampler: { tail: { baseline: 1 } },
+    });
+    await tl.withSpan('full', { attributes: { user: 'x' } }, async () => undefined);
+    await handle.forceFlush();
+    expect(exporter.spans[0]!.attributes).toMatchObject({ [REASON]: 'baseline', [COUNT]: 1 });
+  });
+
   it('diagnose() shows the tail sampling settings in effect, and its stats the sampling counters', async () => {
     const { tl } = await setup({ slowerThanMs: 250, baseline: 0.05 });
     await tl.withSpan('one', async () => undefined);
