@@ -17,9 +17,14 @@
  * (batch queue full, export failed): after each round a `forceFlush()` (not timed) settles them,
  * and `ended = exported + tail dropped + lost` is checked.
  *
- * Usage: npm run bench -- tail-sampling   (env TAIL_BENCH_ROUNDS (default 9), TAIL_BENCH_OPS (20 000 fragments per round))
+ * With `TAIL_BENCH_SHAPE=interleaved`, 16 fragments are open at once and their spans start and
+ * end in turn (concurrent requests), so the one-entry fragment cache misses and every lookup goes
+ * to the Map.
+ *
+ * Usage: npm run bench -- tail-sampling   (env TAIL_BENCH_ROUNDS (default 9), TAIL_BENCH_OPS (20 000 fragments per round),
+ * TAIL_BENCH_SHAPE (nested | interleaved))
  */
-import { context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TracelightContextManager } from '../src/context/async-local-storage-context-manager.js';
 import { TracelightBatchSpanProcessor } from '../src/exporters/batch-span-processor.js';
@@ -31,6 +36,9 @@ import { DiscardExporter, header, mainThreadCpuNs, work } from './lib.js';
 
 const ROUNDS = Number(process.env['TAIL_BENCH_ROUNDS'] ?? 9);
 const OPS = Number(process.env['TAIL_BENCH_OPS'] ?? 20_000);
+/** `nested` (default): one fragment after another. `interleaved`: 16 fragments open at once, their spans started and ended in turn, as concurrent requests do. */
+const SHAPE = process.env['TAIL_BENCH_SHAPE'] === 'interleaved' ? 'interleaved' : 'nested';
+const CONCURRENT = 16;
 const SPANS_PER_OP = 4;
 const YIELD_EVERY = 32;
 
@@ -108,12 +116,45 @@ function fragment(tracer: Tracer | undefined, i: number): void {
   });
 }
 
+/** `CONCURRENT` fragments of 4 spans whose starts and ends alternate between the fragments. */
+function interleaved(tracer: Tracer | undefined, i0: number): void {
+  if (tracer === undefined) {
+    for (let k = 0; k < CONCURRENT * SPANS_PER_OP; k++) work();
+    return;
+  }
+  const roots: Span[] = [];
+  const children: Span[] = [];
+  for (let j = 0; j < CONCURRENT; j++) {
+    const i = i0 + j;
+    roots.push(tracer.startSpan('GET /orders/:id', i % 50 === 49 ? { startTime: TWO_SECONDS_AGO() } : {}));
+  }
+  for (let j = 0; j < CONCURRENT; j++) children.push(tracer.startSpan('load order', {}, trace.setSpan(context.active(), roots[j]!)));
+  for (let j = 0; j < CONCURRENT; j++) {
+    work();
+    tracer.startSpan('db.query', {}, trace.setSpan(context.active(), children[j]!)).end();
+  }
+  for (let j = 0; j < CONCURRENT; j++) children[j]!.end();
+  for (let j = 0; j < CONCURRENT; j++) {
+    const render = tracer.startSpan('render', {}, trace.setSpan(context.active(), roots[j]!));
+    if ((i0 + j) % 20 === 19) render.setStatus({ code: 2, message: 'template failed' });
+    render.end();
+  }
+  for (let j = 0; j < CONCURRENT; j++) roots[j]!.end();
+}
+
 async function run(subject: Subject, ops: number): Promise<{ wallNs: number; cpuNs: number }> {
   const wall0 = process.hrtime.bigint();
   const cpu0 = mainThreadCpuNs();
-  for (let i = 0; i < ops; i++) {
-    fragment(subject.tracer, i);
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+  if (SHAPE === 'interleaved') {
+    for (let i = 0; i < ops; i += CONCURRENT) {
+      interleaved(subject.tracer, i);
+      if (i % YIELD_EVERY === YIELD_EVERY - CONCURRENT) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } else {
+    for (let i = 0; i < ops; i++) {
+      fragment(subject.tracer, i);
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
   }
   return { wallNs: Number(process.hrtime.bigint() - wall0), cpuNs: mainThreadCpuNs() - cpu0 };
 }
@@ -150,7 +191,7 @@ async function main(): Promise<void> {
       if (n !== 'untraced') ended.set(n, ended.get(n)! + OPS * SPANS_PER_OP);
     }
   }
-  console.log(`### Tail sampling: per-span cost (${header()})\n`);
+  console.log(`### Tail sampling: per-span cost, ${SHAPE} fragments (${header()})\n`);
   console.log(
     `_${ROUNDS} rounds × ${OPS} fragments of ${SPANS_PER_OP} spans (1 in 20 with an error, 1 in 50 slow), interleaved in one process, ` +
       `\`await setImmediate\` every ${YIELD_EVERY} fragments; ns per span (untraced: per the same 4 units of work); ` +
