@@ -89,7 +89,7 @@ export function describeConfig(config: ResolvedConfig, env: Env = process.env): 
   const tail = config.tail;
   if (tail !== undefined) {
     const at = rows.findIndex((r) => r.name === 'sampler') + 1;
-    const rules = [tail.keepErrors ? 'errors' : '', Number.isFinite(tail.slowerThanMs) ? `roots slower than ${tail.slowerThanMs} ms` : '', `${tail.baseline * 100}% of the rest`]
+    const rules = [tail.keepErrors ? 'errors' : '', Number.isFinite(tail.slowerThanMs) ? `roots slower than ${tail.slowerThanMs} ms` : '', `${Number((tail.baseline * 100).toPrecision(6))}% of the rest`]
       .filter(Boolean)
       .join(', ');
     rows.splice(at, 0, {

@@ -66,7 +66,8 @@ export interface TailSamplingStats {
  * - Bounded: at most `maxFragments` fragments and `maxSpansPerFragment` spans each are held. When
  *   a new fragment would exceed it, the oldest is decided now, as if its root ended now (slow if it
  *   has run longer than `slowerThanMs`), and counted in `evicted`. A fragment whose root has not
- *   ended after `decisionTimeoutMs` is decided the same way by an unref'ed timer, and all held
+ *   ended after `decisionTimeoutMs` (checked every half of it, so within 1.5 times that) is
+ *   decided the same way by an unref'ed timer, and all held
  *   fragments are on `forceFlush()` and `shutdown()`. Spans of a fragment that end after its
  *   decision follow it (while `maxFragments` such decisions are remembered; beyond that, a late
  *   span is decided on its own).

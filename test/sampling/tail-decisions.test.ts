@@ -257,11 +257,11 @@ describe('tail sampling decisions', () => {
   });
 
   it('diagnose() shows the tail sampling settings in effect, and its stats the sampling counters', async () => {
-    const { tl } = await setup({ slowerThanMs: 250, baseline: 0.05 });
+    const { tl } = await setup({ slowerThanMs: 250, baseline: 0.07 });
     await tl.withSpan('one', async () => undefined);
     const d = await tl.diagnose({ print: false });
     const row = d.settings.find((r) => r.name === 'sampler.tail');
-    expect(row?.value).toContain('errors, roots slower than 250 ms, 5% of the rest');
+    expect(row?.value).toContain('errors, roots slower than 250 ms, 7% of the rest');
     expect(row?.from).toBe('init() option');
     expect(d.stats?.sampling.tailKept! + d.stats?.sampling.tailDropped!).toBe(1);
   });
