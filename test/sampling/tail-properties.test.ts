@@ -109,4 +109,28 @@ describe('behind the official tracer provider', () => {
     expect(root.attributes).toMatchObject({ 'tracelight.sampling.reason': 'error', 'tracelight.sampling.adjusted_count': 1 });
     expect(tail.stats()).toMatchObject({ kept: 1, dropped: 1, spansDropped: 2, spansHeld: 0 });
   });
+
+  it('behind a provider that never calls onEnding, it decides in onEnd and still marks the root', () => {
+    const exporter = new InMemorySpanExporter();
+    const tail = new TailSamplingProcessor([new SimpleSpanProcessor({ exporter })], resolveTailSampling({ baseline: 0, slowerThanMs: 60_000 }));
+    // Only onStart and onEnd, as providers before SDK 2 call them.
+    const withoutOnEnding = {
+      onStart: tail.onStart.bind(tail),
+      onEnd: tail.onEnd.bind(tail),
+      forceFlush: () => tail.forceFlush(),
+      shutdown: () => tail.shutdown(),
+    };
+    const tracer = new TracerProvider({ spanProcessors: [withoutOnEnding] }).getTracer('old');
+    for (const fail of [false, true, false]) {
+      const root = tracer.startSpan(fail ? 'failing root' : 'ok root');
+      const child = tracer.startSpan('child', {}, trace.setSpan(context.active(), root));
+      if (fail) root.setStatus({ code: 2 });
+      child.end();
+      root.end();
+    }
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name).sort()).toEqual(['child', 'failing root']);
+    expect(spans.find((s) => s.name === 'failing root')!.attributes['tracelight.sampling.reason']).toBe('error');
+    expect(tail.stats()).toMatchObject({ kept: 1, dropped: 2, spansDropped: 4, spansHeld: 0, fragmentsHeld: 0 });
+  });
 });
