@@ -90,6 +90,13 @@ describe('tail sampling with tracelight/http and a real OTLP receiver', () => {
     expect(spans).toHaveLength(3 * kept); // client, server, handler span of each kept trace
     expect(s.sampling.tailSpansDropped).toBe(3 * (6 - kept));
     expect(handle.stats().exported).toBe(3 * kept);
+    // Every span ended is accounted for: exported, dropped by tail sampling, held, queued or lost.
+    const after = handle.stats();
+    const lost = after.dropped.queueFull + after.dropped.exportFailed + after.dropped.shutdown + after.dropped.waterfallOverflow;
+    // 18, and the SERVER span of each export request reaching the receiver, which listens in
+    // this instrumented process (no trace context: its own fragments, dropped at baseline 0).
+    expect(after.spansEnded).toBeGreaterThanOrEqual(18);
+    expect(after.exported + after.sampling.tailSpansDropped + after.sampling.tailSpansHeld + after.queueDepth + lost).toBe(after.spansEnded);
 
     const traces = [...byTrace(spans).values()];
     expect(traces).toHaveLength(kept);
