@@ -30,6 +30,7 @@ export type {
   SamplingOptions,
   TracelightOptions,
 } from './config/options.js';
+export type { TailSamplingOptions, TailSamplingPreset } from './sampling/tail-sampling-options.js';
 export type { WithSpanOptions, SpanBody } from './span/with-span.js';
 export type { LogTraceFields } from './span/active.js';
 export type { RedactOptions } from './span/redact.js';

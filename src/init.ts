@@ -5,7 +5,7 @@ import { installFlushOnExit } from './config/flush-on-exit.js';
 import type { TracelightOptions } from './config/options.js';
 import { describeConfig } from './config/describe.js';
 import { exportTargetOf } from './config/export-target.js';
-import { buildPipeline } from './config/pipeline.js';
+import { buildPipeline, emptyStats } from './config/pipeline.js';
 import type { Pipeline, TracelightStats } from './config/pipeline.js';
 import { resolveConfig, resolveLogLevel } from './config/resolve.js';
 import { errorOnce, tellOnce, warnOnce } from './internal/diag.js';
@@ -161,15 +161,6 @@ function noopHandle(): TracelightHandle {
     tracer: trace.getTracer('tracelight', VERSION),
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
-    stats: () => ({
-      spansStarted: 0,
-      spansEnded: 0,
-      spansOpen: 0,
-      exported: 0,
-      exportFailures: 0,
-      retries: 0,
-      queueDepth: 0,
-      dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, waterfallOverflow: 0 },
-    }),
+    stats: emptyStats,
   };
 }

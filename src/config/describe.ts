@@ -86,6 +86,18 @@ export function describeConfig(config: ResolvedConfig, env: Env = process.env): 
     },
     { name: 'flushOnExit', value: String(config.flushOnExit), from: from('flushOnExit') },
   );
+  const tail = config.tail;
+  if (tail !== undefined) {
+    const at = rows.findIndex((r) => r.name === 'sampler') + 1;
+    const rules = [tail.keepErrors ? 'errors' : '', Number.isFinite(tail.slowerThanMs) ? `roots slower than ${tail.slowerThanMs} ms` : '', `${Number((tail.baseline * 100).toPrecision(6))}% of the rest`]
+      .filter(Boolean)
+      .join(', ');
+    rows.splice(at, 0, {
+      name: 'sampler.tail',
+      value: `keeps ${rules}; at most ${tail.maxFragments} fragments of ${tail.maxSpansPerFragment} spans held, decided after ${tail.decisionTimeoutMs} ms at the latest`,
+      from: from('sampler'),
+    });
+  }
   if (config.disabled) rows.unshift({ name: 'disabled', value: 'true: init() starts nothing', from: 'OTEL_SDK_DISABLED' });
   return rows;
 }

@@ -3,6 +3,7 @@ import type { Sampler, SpanExporter, SpanLimits } from '../internal/sdk.js';
 import type { ExpressInstrumentationOptions } from '../instrumentations/express/options.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
 import type { RedactOptions } from '../span/redact.js';
+import type { TailSamplingOptions, TailSamplingPreset } from '../sampling/tail-sampling-options.js';
 
 /** Log level names, as `OTEL_LOG_LEVEL` takes them. */
 export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
@@ -53,6 +54,12 @@ export interface SamplingOptions {
    * by an upstream service with a lower ratio is kept here too. Local children always follow.
    */
   parentBased?: boolean;
+  /**
+   * Tail sampling: keep fragments with an error, a slow local root, or admitted by a baseline
+   * probability; drop the rest. Options, or the preset `'keep-errors-and-slow'` (errors, roots
+   * slower than 1 s, and 10% of the rest).
+   */
+  tail?: TailSamplingOptions | TailSamplingPreset;
 }
 
 /** OTLP export settings; each falls back to its `OTEL_EXPORTER_OTLP_*` variable. */
@@ -107,7 +114,8 @@ export interface TracelightOptions {
   otlp?: OtlpOptions;
   /**
    * A sampler name (see {@link SamplerName}), a ratio in [0, 1] (short for `{ ratio }`:
-   * consistent probability sampling, parent-based), {@link SamplingOptions}, or any `Sampler`.
+   * consistent probability sampling, parent-based), {@link SamplingOptions}
+   * (with `tail`, e.g. `{ tail: 'keep-errors-and-slow' }`, keeps errors and slow traces), or any `Sampler`.
    * Default `parentbased_always_on`.
    */
   sampler?: SamplerName | number | SamplingOptions | Sampler;

@@ -9,6 +9,7 @@ import { ConsoleWaterfallExporter } from '../exporters/waterfall/console-waterfa
 import { enableExpressInstrumentation } from '../instrumentations/express/instrument.js';
 import { enableHttpInstrumentation } from '../instrumentations/http/enable.js';
 import type { HttpInstrumentationOptions } from '../instrumentations/http/options.js';
+import { TailSamplingProcessor } from '../sampling/tail-sampling-processor.js';
 import { createRedactor } from '../span/redact.js';
 import { LightTracerProvider } from '../span/tracer-provider.js';
 import { VERSION } from '../version.js';
@@ -44,6 +45,36 @@ export interface TracelightStats {
     shutdown: number;
     /** The console exporter's buffer of unfinished traces was full. */
     waterfallOverflow: number;
+  };
+  /**
+   * Tail sampling (`sampler: { tail }`; zeros without it). Fragments (the local spans of one
+   * trace): kept, dropped by decision, decided early because `maxFragments` were held (evicted)
+   * or because their root outlived `decisionTimeoutMs` (timed out; both also counted as kept or
+   * dropped). Spans: not exported by decision (or beyond `maxSpansPerFragment`), and held now
+   * awaiting a decision.
+   */
+  sampling: {
+    tailKept: number;
+    tailDropped: number;
+    tailEvicted: number;
+    tailTimedOut: number;
+    tailSpansDropped: number;
+    tailSpansHeld: number;
+  };
+}
+
+/** The counters of {@link TracelightStats} before anything happened. */
+export function emptyStats(): TracelightStats {
+  return {
+    spansStarted: 0,
+    spansEnded: 0,
+    spansOpen: 0,
+    exported: 0,
+    exportFailures: 0,
+    retries: 0,
+    queueDepth: 0,
+    dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, waterfallOverflow: 0 },
+    sampling: { tailKept: 0, tailDropped: 0, tailEvicted: 0, tailTimedOut: 0, tailSpansDropped: 0, tailSpansHeld: 0 },
   };
 }
 
@@ -121,11 +152,13 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
     processors.push(batch);
   }
 
+  // Tail sampling sits in front of every exporter: what it drops, none of them sees.
+  const tail = config.tail === undefined ? undefined : new TailSamplingProcessor(processors, config.tail);
   const provider = new LightTracerProvider({
     resource,
     sampler: config.sampler,
     spanLimits: config.spanLimits,
-    spanProcessors: processors,
+    spanProcessors: tail === undefined ? processors : [tail],
     redactor: createRedactor(config.redact),
     ...(config.debug ? { debug: config.debug } : {}),
   });
@@ -155,6 +188,7 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
     },
     forceFlush: () => provider.forceFlush(),
     async flushBeforeExit(deadline) {
+      tail?.decideHeld();
       const results = await Promise.all([
         ...batches.map((b) => b.flushBeforeExit(deadline)),
         ...waterfalls.map((w) => w.forceFlush().then(() => true, () => false)),
@@ -166,19 +200,24 @@ export function buildPipeline(config: ResolvedConfig): Pipeline {
       let n = 0;
       for (const b of batches) n += b.stats().queueDepth;
       for (const w of waterfalls) n += w.stats().pendingSpans;
+      if (tail !== undefined) n += tail.stats().spansHeld;
       return n;
     },
     problems: () => batches.flatMap((b) => b.problems()),
     stats() {
       const spans = provider.stats();
-      const out: TracelightStats = {
-        ...spans,
-        exported: 0,
-        exportFailures: 0,
-        retries: 0,
-        queueDepth: 0,
-        dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, waterfallOverflow: 0 },
-      };
+      const out: TracelightStats = { ...emptyStats(), ...spans };
+      if (tail !== undefined) {
+        const t = tail.stats();
+        out.sampling = {
+          tailKept: t.kept,
+          tailDropped: t.dropped,
+          tailEvicted: t.evicted,
+          tailTimedOut: t.timedOut,
+          tailSpansDropped: t.spansDropped,
+          tailSpansHeld: t.spansHeld,
+        };
+      }
       for (const b of batches) {
         const s = b.stats();
         out.exported += s.exported;

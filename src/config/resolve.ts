@@ -15,7 +15,8 @@ import type {
   SamplingOptions,
   TracelightOptions,
 } from './options.js';
-import { createSampler } from './sampler.js';
+import { createSampling } from './sampler.js';
+import type { ResolvedTailSampling } from '../sampling/tail-sampling-options.js';
 import type { RedactOptions } from '../span/redact.js';
 import type { ResolvedSpanLimits } from '../span/span-runtime.js';
 import { ENV_ENDPOINT_NAMES, resolveOtlpTracesUrl } from '../exporters/otlp-endpoint.js';
@@ -37,6 +38,8 @@ export interface ResolvedConfig {
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number };
   spanLimits: ResolvedSpanLimits;
   sampler: Sampler;
+  /** Tail sampling settings, when `sampler: { tail }` asks for it. */
+  tail: ResolvedTailSampling | undefined;
   propagator: TextMapPropagator;
   redact: RedactOptions | false;
   instrumentations: InstrumentationsOptions;
@@ -212,6 +215,7 @@ export function resolveConfig(
   sources.debug = options.debug !== undefined ? 'code' : debugLevel ? 'environment' : 'default';
 
   const samplerChoice = setting<SamplerName | number | SamplingOptions | Sampler | undefined>('sampler', options.sampler, env.sampler, undefined);
+  const sampling = createSampling(samplerChoice, env.samplerArg);
   const propagatorChoice = setting<string[] | TextMapPropagator>('propagators', options.propagators, env.propagators, DEFAULT_PROPAGATORS);
   sources.logLevel = logLevel[1];
 
@@ -242,7 +246,8 @@ export function resolveConfig(
       attributePerEventCountLimit: checkedNumber('attributePerEventCountLimit', l.attributePerEventCountLimit, 128, 0),
       attributePerLinkCountLimit: checkedNumber('attributePerLinkCountLimit', l.attributePerLinkCountLimit, 128, 0),
     },
-    sampler: createSampler(samplerChoice, env.samplerArg),
+    sampler: sampling.head,
+    tail: sampling.tail,
     propagator: Array.isArray(propagatorChoice) ? createPropagator(propagatorChoice) : propagatorChoice,
     redact: setting<RedactOptions | false>('redact', options.redact, undefined, {}),
     instrumentations: setting<InstrumentationsOptions>('instrumentations', options.instrumentations, undefined, {}),

@@ -9,6 +9,7 @@ import { tellOnce } from '../internal/diag.js';
 import { HeadSampler } from '../sampling/head-sampler.js';
 import { probabilityToTh } from '../sampling/threshold.js';
 import { parentBasedAlwaysOn } from '../span/default-sampler.js';
+import { resolveTailSampling, type ResolvedTailSampling } from '../sampling/tail-sampling-options.js';
 import type { SamplerName, SamplingOptions } from './options.js';
 
 /** The highest `ratePerSecond` taken as is; more is clamped (no process starts more traces). */
@@ -16,6 +17,29 @@ export const MAX_RATE_PER_SECOND = 1_000_000;
 
 /** `ratePerSecond` when `tracelight_ratelimit` is named without `OTEL_TRACES_SAMPLER_ARG`. */
 export const DEFAULT_RATE_PER_SECOND = 100;
+
+/** The `sampler` option split in two: the head sampler, and tail sampling if asked for. */
+export interface SamplingSetup {
+  head: Sampler;
+  tail: ResolvedTailSampling | undefined;
+}
+
+/**
+ * Reads the `sampler` option: the head sampler ({@link createSampler}), and the tail settings
+ * of a {@link SamplingOptions} object that has `tail` (the head then records every trace unless
+ * `ratio` or `ratePerSecond` is given too).
+ */
+export function createSampling(choice: SamplerName | number | SamplingOptions | Sampler | undefined, arg?: number): SamplingSetup {
+  let tail: SamplingOptions['tail'];
+  if (choice !== null && typeof choice === 'object' && typeof (choice as Sampler).shouldSample !== 'function') {
+    try {
+      tail = (choice as SamplingOptions).tail;
+    } catch {
+      // A getter that throws: no tail sampling.
+    }
+  }
+  return { head: createSampler(choice, arg), tail: tail === undefined ? undefined : resolveTailSampling(tail) };
+}
 
 /**
  * The sampler for a name (with its argument: the ratio, or for `tracelight_ratelimit` the rate),

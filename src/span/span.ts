@@ -172,6 +172,20 @@ export class LightSpan implements Span, ReadableSpan {
     return (this._durationHr = hrTimeDuration(this.startTime, this.endTime));
   }
 
+  /**
+   * Milliseconds from start to end (or to now, if not ended), without building `HrTime`s:
+   * tail sampling asks it of every local root, in `onEnding`, where `duration` is not set yet.
+   * @internal
+   */
+  _elapsedMs(): number {
+    const start = this._startPerf;
+    const end = this._endPerf === this._endPerf ? this._endPerf : this._ended ? NaN : monotonicNow();
+    if (start === start && end === end) return end - start;
+    const startHr = this.startTime;
+    const endHr = this._ended || this._endHr !== undefined ? this.endTime : perfToHrTime(monotonicNow(), this._epochOffset);
+    return (endHr[0] - startHr[0]) * 1e3 + (endHr[1] - startHr[1]) / 1e6;
+  }
+
   get ended(): boolean {
     return this._ended;
   }
