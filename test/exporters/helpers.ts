@@ -1,6 +1,6 @@
 /** Shared set-up for the exporter tests: the official SDK provider and context manager. */
 import { context, diag, DiagLogLevel, trace } from '@opentelemetry/api';
-import type { DiagLogger, Tracer } from '@opentelemetry/api';
+import type { DiagLogger, HrTime, Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider as BasicTracerProvider } from '@opentelemetry/sdk-trace';
@@ -86,3 +86,22 @@ export async function until(check: () => boolean, what: string, timeoutMillis = 
     await sleep(10);
   }
 }
+
+/** Sequential trace and span ids, so expected waterfall text is fixed. */
+export class CountingIds implements IdGenerator {
+  private trace = 0;
+  private span = 0;
+  reset(): void {
+    this.trace = 0;
+    this.span = 0;
+  }
+  generateTraceId(): string {
+    return (++this.trace).toString(16).padStart(32, '4bf92f3577b34da6a3ce929d0e0e473');
+  }
+  generateSpanId(): string {
+    return (++this.span).toString(16).padStart(16, '0');
+  }
+}
+
+/** A fixed wall-clock time `ms` milliseconds after 2023-11-14T22:13:20Z. */
+export const atMs = (ms: number): HrTime => [1_700_000_000 + Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];

@@ -7,23 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayWidth, graphemeWidth, sanitizeText, truncateToWidth } from '../../src/exporters/waterfall/display-width.js';
 import { formatDuration } from '../../src/exporters/waterfall/format-duration.js';
 import { renderWaterfall } from '../../src/exporters/waterfall/render.js';
-import { setupTracing } from './helpers.js';
-
-/** Sequential ids, so the expected text is fixed. */
-class CountingIds implements IdGenerator {
-  private trace = 0;
-  private span = 0;
-  reset(): void {
-    this.trace = 0;
-    this.span = 0;
-  }
-  generateTraceId(): string {
-    return (++this.trace).toString(16).padStart(32, '4bf92f3577b34da6a3ce929d0e0e473');
-  }
-  generateSpanId(): string {
-    return (++this.span).toString(16).padStart(16, '0');
-  }
-}
+import { atMs as at, CountingIds, setupTracing } from './helpers.js';
 
 const memory = new InMemorySpanExporter();
 const ids = new CountingIds();
@@ -37,8 +21,6 @@ beforeAll(() => {
 });
 afterAll(() => close());
 
-const BASE = 1_700_000_000;
-const at = (ms: number): HrTime => [BASE + Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
 
 function span(
   name: string,
