@@ -3,6 +3,7 @@
  * case reports the median time per operation over the rounds, plus its ratio to a baseline case.
  * The machine is small and noisy: compare ratios within one run, never absolute figures across runs.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -117,4 +118,29 @@ export function work(): number {
 export async function asyncWork(): Promise<number> {
   await null;
   return work();
+}
+
+/**
+ * Runs the calling script once per configuration and round, each in a fresh process
+ * (`node --expose-gc <script> <configuration>`), interleaved so that drift on a noisy machine
+ * reaches every configuration alike; each run prints its sample as the last line, in JSON.
+ * Returns the samples by configuration, or `undefined` (exit code 1, stderr said why) when a
+ * run fails.
+ */
+export function runInterleaved<S>(names: string[], rounds: number): Map<string, S[]> | undefined {
+  const samples = new Map<string, S[]>(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + r) % names.length]!;
+      const res = spawnSync(process.execPath, ['--expose-gc', process.argv[1]!, name], { encoding: 'utf8' });
+      const line = res.stdout.trim().split('\n').pop() ?? '';
+      if (res.status !== 0 || !line.startsWith('{')) {
+        console.error(`configuration "${name}" failed:\n${res.stderr}`);
+        process.exitCode = 1;
+        return undefined;
+      }
+      samples.get(name)!.push(JSON.parse(line) as S);
+    }
+  }
+  return samples;
 }

@@ -24,7 +24,6 @@
  *
  * Usage: npm run bench -- sampling   (env SAMPLING_BENCH_ROUNDS (default 7), SAMPLING_BENCH_OPS (100 000))
  */
-import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -41,7 +40,7 @@ import {
   TraceIdRatioBasedSampler,
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
-import { compare, DiscardExporter, header, mainThreadCpuNs, work } from './lib.js';
+import { compare, DiscardExporter, header, mainThreadCpuNs, runInterleaved, work } from './lib.js';
 import { init, type TracelightOptions } from '../src/index.js';
 import { createSampler } from '../src/config/sampler.js';
 import { parseTraceState } from '../src/propagation/tracestate.js';
@@ -164,20 +163,8 @@ const fmt = (n: number): string => n.toLocaleString('en-US').replace(/,/g, ' ');
 
 async function parent(): Promise<void> {
   const names = Object.keys(SUBJECTS);
-  const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(k + r) % names.length]!;
-      const res = spawnSync(process.execPath, ['--expose-gc', process.argv[1]!, name], { encoding: 'utf8' });
-      const line = res.stdout.trim().split('\n').pop() ?? '';
-      if (res.status !== 0 || !line.startsWith('{')) {
-        console.error(`configuration "${name}" failed:\n${res.stderr}`);
-        process.exitCode = 1;
-        return;
-      }
-      samples.get(name)!.push(JSON.parse(line) as Sample);
-    }
-  }
+  const samples = runInterleaved<Sample>(names, ROUNDS);
+  if (samples === undefined) return;
   console.log(`### Head samplers in the full pipeline: a root and a child per call (${header()})\n`);
   console.log(
     `_${ROUNDS} rounds, one fresh process per configuration and round, interleaved; ${OPS} calls (2 spans each) per round, sync body, ` +

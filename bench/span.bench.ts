@@ -30,7 +30,6 @@
  * Usage: npm run bench -- span   (env SPAN_BENCH_ROUNDS (default 7), SPAN_BENCH_SYNC_OPS (200 000),
  * SPAN_BENCH_ASYNC_OPS (100 000), SPAN_BENCH_ONLY=<comma-separated substrings of configuration names>)
  */
-import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { context, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
@@ -42,7 +41,7 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { header } from './lib.js';
+import { header, runInterleaved } from './lib.js';
 import { init } from '../src/index.js';
 import { randomSpanId, randomTraceId } from '../src/span/ids.js';
 import { withSpan } from '../src/span/with-span.js';
@@ -231,20 +230,8 @@ function parent(): void {
   const all: string[] = [];
   for (const kind of KINDS) for (const loop of LOOPS) for (const subject of Object.keys(SUBJECTS)) all.push(configName(kind, loop, subject));
   const names = all.filter((n) => only === undefined || only.some((o) => n.includes(o)));
-  const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(k + r) % names.length]!;
-      const res = spawnSync(process.execPath, ['--expose-gc', process.argv[1]!, name], { encoding: 'utf8' });
-      const line = res.stdout.trim().split('\n').pop() ?? '';
-      if (res.status !== 0 || !line.startsWith('{')) {
-        console.error(`configuration "${name}" failed:\n${res.stderr}`);
-        process.exitCode = 1;
-        return;
-      }
-      samples.get(name)!.push(JSON.parse(line) as Sample);
-    }
-  }
+  const samples = runInterleaved<Sample>(names, ROUNDS);
+  if (samples === undefined) return;
   console.log(`### withSpan vs official startActiveSpan (${header()})\n`);
   console.log(
     `_${ROUNDS} rounds, one fresh process per configuration and round, interleaved; sync ${SYNC_OPS} / async ${ASYNC_OPS} calls per round; ` +
