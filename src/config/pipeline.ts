@@ -54,11 +54,17 @@ export interface TracelightStats {
    * awaiting a decision.
    */
   sampling: {
+    /** Fragments exported: an error, a slow local root, or admitted by the baseline. */
     tailKept: number;
+    /** Fragments not exported by decision. */
     tailDropped: number;
+    /** Fragments decided early because `maxFragments` were held (also counted as kept or dropped). */
     tailEvicted: number;
+    /** Fragments decided because their root outlived `decisionTimeoutMs` (also counted as kept or dropped). */
     tailTimedOut: number;
+    /** Spans not exported: in dropped fragments, or beyond `maxSpansPerFragment`. */
     tailSpansDropped: number;
+    /** Spans held now, awaiting their fragment's decision. */
     tailSpansHeld: number;
   };
 }
