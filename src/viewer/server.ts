@@ -65,6 +65,10 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
   const compactCache = new Map<string, { version: number; body: string }>();
   const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', ...(options.extraHosts ?? [])]);
 
+  // Stats reach the page by the list request and by the event stream, which may arrive out of
+  // order: each reading carries a sequence number so the page keeps the newest.
+  let statsSeq = 0;
+  const statsNow = () => ({ ...store.stats(), seq: ++statsSeq });
   const push = (event: string, data: unknown): void => {
     const line = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const res of streams) res.write(line);
@@ -73,7 +77,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
     timer = undefined;
     const summaries = [...pending].map((id) => store.summary(id)).filter((s) => s !== undefined);
     pending.clear();
-    push('traces', { traces: summaries, stats: store.stats() });
+    push('traces', { traces: summaries, stats: statsNow() });
   };
   const ingest = (request: TracesRequest, run: number): void => {
     const changed = store.ingest(request, run);
@@ -122,7 +126,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
       case '/api/stats':
         return json(res, { ...store.stats(), rssBytes: process.memoryUsage.rss() });
       case '/api/traces':
-        return json(res, { traces: store.list(filterOf(q), Math.min(5000, Math.max(1, Number(q.get('limit')) || 500))), stats: store.stats() });
+        return json(res, { traces: store.list(filterOf(q), Math.min(5000, Math.max(1, Number(q.get('limit')) || 500))), stats: statsNow() });
       case '/api/trace': {
         const id = q.get('id') ?? '';
         const spans = store.spansOf(id);
@@ -144,7 +148,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
         return json(res, store.values(q.get('key') ?? '').slice(0, 100));
       case '/api/events': {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-        res.write(`event: stats\ndata: ${JSON.stringify(store.stats())}\n\n`);
+        res.write(`event: stats\ndata: ${JSON.stringify(statsNow())}\n\n`);
         streams.add(res);
         req.on('close', () => streams.delete(res));
         return;
@@ -189,7 +193,7 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
         store.clear();
         compactCache.clear();
         options.onClear?.();
-        push('cleared', store.stats());
+        push('cleared', statsNow());
         res.statusCode = 204;
         res.end();
         return;

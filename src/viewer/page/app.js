@@ -67,7 +67,8 @@ function renderList() {
 }
 
 function setStats(s) {
-  if (!s) return;
+  // The list response and the event stream race: an older reading never replaces a newer one.
+  if (!s || (stats && s.seq < stats.seq)) return;
   stats = s;
   $('#stats').textContent = `${s.traces} traces · ${s.spans} spans · ${(s.bytes / 1048576).toFixed(1)} of ${(s.maxBytes / 1048576).toFixed(0)} MB`;
   const ev = $('#evicted');
